@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { PinnedRevision, Sha256 } from './common';
+
+/** One pinned source file of a dataset. */
+export const SourceFile = z
+  .object({
+    path: z.string().min(1).describe('path inside the source repository'),
+    sha256: Sha256,
+    mirror_path: z.string().min(1).describe('path of the same file inside a local mirror (EVALGRAPH_DATA_MIRROR)'),
+    role: z.string().default('data').describe('what the loader uses it for: data, labels, fewshot, judge_prompts, reference, ...'),
+  })
+  .strict();
+
+export const DatasetSource = z
+  .object({
+    kind: z.enum(['github', 'huggingface', 'url']),
+    repo: z.string().min(1).describe('"org/name" for github and huggingface; a base URL for url'),
+    revision: PinnedRevision,
+    files: z.array(SourceFile).min(1),
+    license: z.string().min(1),
+    homepage: z.string().optional(),
+  })
+  .strict();
+export type DatasetSource = z.infer<typeof DatasetSource>;
+
+export const PromptSpec = z
+  .object({
+    style: z.enum(['chat', 'completion']).default('chat'),
+    fewshot: z.number().int().min(0).max(64).default(0),
+    template: z.string().optional().describe('named prompt template of the scorer (default: the reference one)'),
+    system: z.string().optional(),
+  })
+  .strict();
+
+/** Scorer identifiers understood by libs/scoring. */
+export const ScorerName = z.enum([
+  'exact-match',
+  'numeric',
+  'gsm8k',
+  'math',
+  'code-humaneval',
+  'code-mbpp',
+  'code-evalplus',
+  'multiple-choice',
+  'ifeval',
+  'mt-bench',
+]);
+export type ScorerName = z.infer<typeof ScorerName>;
+
+/** configs/datasets/<dataset>/dataset.yaml. */
+export const DatasetConfig = z
+  .object({
+    $schema: z.string().optional(),
+    description: z.string().optional(),
+    source: DatasetSource,
+    format: z.string().regex(/^[a-z0-9-]+$/).describe('normalizer in libs/datasets that turns the source into canonical JSONL'),
+    split: z.string().min(1),
+    expected_records: z.number().int().positive().describe('records after normalization; prepare fails on a mismatch'),
+    scorer: ScorerName,
+    scorer_options: z.record(z.string(), z.unknown()).default({}),
+    mode: z.enum(['generate', 'loglikelihood']).default('generate'),
+    prompt: PromptSpec.default({ style: 'chat', fewshot: 0 }),
+    max_tokens: z.number().int().min(1).max(262_144).optional().describe('output token cap (default: the mode’s)'),
+    stop: z.array(z.string()).max(16).optional(),
+    samples_per_task: z.number().int().min(1).max(200).default(1).describe('n generations per task, for pass@k'),
+    mirror: z.string().optional().describe('local directory laid out like shared/datasets (overridden by EVALGRAPH_DATA_MIRROR)'),
+  })
+  .strict();
+export type DatasetConfig = z.infer<typeof DatasetConfig>;

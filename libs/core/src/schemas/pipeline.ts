@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { Slug } from './common';
+
+/** Settings that may be set on a pipeline, a model entry, a dataset entry or one cell (most specific wins). */
+export const CellSettings = z
+  .object({
+    sample_limit: z.number().int().min(1).max(1_000_000).optional(),
+    max_tokens: z.number().int().min(1).max(262_144).optional(),
+    samples_per_task: z.number().int().min(1).max(200).optional(),
+    seed: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type CellSettings = z.infer<typeof CellSettings>;
+
+/** One model as evaluated by the pipeline: a model config in one mode, preset and filter setting. */
+export const PipelineModel = z
+  .object({
+    model: Slug.describe('folder name under configs/models'),
+    id: Slug.optional().describe('name of this variant in targets and results (default: derived)'),
+    mode: z.string().optional().describe('model mode (default: the model’s default_mode)'),
+    preset: Slug.optional().describe('preset under configs/presets (default: the pipeline’s)'),
+    english_only: z.boolean().default(false),
+    backend: z.enum(['vllm', 'endpoint', 'dummy']).optional(),
+    settings: CellSettings.optional(),
+  })
+  .strict();
+export type PipelineModel = z.infer<typeof PipelineModel>;
+
+export const PipelineDataset = z.union([
+  Slug,
+  z
+    .object({ dataset: Slug, settings: CellSettings.optional() })
+    .strict(),
+]);
+
+export const Gates = z
+  .object({
+    max_error_rate: z.number().min(0).max(1).default(0.05),
+    max_gpu_memory_fraction: z.number().gt(0).max(1).default(0.8),
+    min_throughput_tok_s: z.number().min(0).default(100),
+    require_all_models_covered: z.boolean().default(true),
+    forbid_dummy: z.boolean().default(false),
+  })
+  .strict();
+export type Gates = z.infer<typeof Gates>;
+
+export const Comparison = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('matrix') }).strict(),
+  z
+    .object({ kind: z.literal('scaling'), family: z.string(), small: Slug, large: Slug })
+    .strict()
+    .describe('small/large are variant ids'),
+  z
+    .object({ kind: z.literal('modes'), name: z.string(), a: Slug, b: Slug })
+    .strict()
+    .describe('two variants of one model (thinking vs non-thinking, filter on vs off)'),
+  z
+    .object({ kind: z.literal('baseline'), summary: z.string().describe('path of a stored summary.json or git:<ref>') })
+    .strict(),
+]);
+export type Comparison = z.infer<typeof Comparison>;
+
+/** pipelines/<pipeline>/pipeline.yaml. */
+export const PipelineConfig = z
+  .object({
+    $schema: z.string().optional(),
+    description: z.string().optional(),
+    gpu: Slug.default('h100-80gb').describe('GPU profile under configs/gpus'),
+    preset: Slug.default('balanced'),
+    backend: z.enum(['vllm', 'endpoint', 'dummy']).default('vllm'),
+    production: z.boolean().default(false).describe('a production pipeline may not use the dummy backend'),
+    settings: CellSettings.default({}),
+    models: z.array(PipelineModel).min(1),
+    datasets: z.array(PipelineDataset).min(1),
+    cells: z
+      .record(z.string(), CellSettings)
+      .default({})
+      .describe('per-cell overrides keyed "<variant>/<dataset>"'),
+    gates: Gates.default(Gates.parse({})),
+    comparisons: z.array(Comparison).default([]),
+    tracker: z.string().optional().describe('Markdown file whose results section the report rewrites'),
+  })
+  .strict();
+export type PipelineConfig = z.infer<typeof PipelineConfig>;

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/** Per-sample outcome taxonomy, counted in metrics.json. */
+export const Outcome = z.enum([
+  'correct',
+  'wrong',
+  'no_answer',
+  'truncated',
+  'sandbox_timeout',
+  'sandbox_error',
+  'server_error',
+  'judge_error',
+]);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** One line of samples.jsonl. */
+export const SampleResult = z
+  .object({
+    id: z.string(),
+    sample_index: z.number().int().min(0).default(0),
+    prompt: z.string().describe('the rendered prompt (chat messages are rendered as role-tagged text)'),
+    response: z.string(),
+    reasoning: z.string().optional(),
+    extracted: z.string().nullable().describe('answer extracted for scoring (null when none)'),
+    target: z.string().optional(),
+    score: z.number().min(0).max(1).describe('primary metric for this sample'),
+    scores: z.record(z.string(), z.number()).describe('every per-sample metric (e.g. strict_match, flexible_extract)'),
+    outcome: Outcome,
+    prompt_tokens: z.number().int().min(0),
+    completion_tokens: z.number().int().min(0),
+    latency_ms: z.number().min(0),
+    detail: z.record(z.string(), z.unknown()).optional().describe('scorer-specific detail (sandbox log, judge verdict, ...)'),
+  })
+  .strict();
+export type SampleResult = z.infer<typeof SampleResult>;
+
+export const MetricValue = z
+  .object({
+    name: z.string(),
+    value: z.number(),
+    stderr: z.number().min(0).nullable(),
+    ci95: z.tuple([z.number(), z.number()]).nullable(),
+    n: z.number().int().min(0),
+    higher_is_better: z.boolean().default(true),
+  })
+  .strict();
+export type MetricValue = z.infer<typeof MetricValue>;
+
+export const LatencyStats = z
+  .object({ mean: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() })
+  .strict();
+
+/** metrics.json of one cell. */
+export const MetricsFile = z
+  .object({
+    cell: z.string(),
+    primary: z.string(),
+    metrics: z.array(MetricValue),
+    n: z.number().int().min(0),
+    outcomes: z.record(Outcome, z.number().int().min(0)),
+    error_rate: z.number().min(0).max(1),
+    requests: z.object({ total: z.number().int(), sent: z.number().int(), from_cache: z.number().int(), failed: z.number().int(), retried: z.number().int() }).strict(),
+    tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }).strict(),
+    latency_ms: LatencyStats.nullable(),
+    throughput_tok_s: z.number().min(0).nullable().describe('generated tokens per second of wall time (null when nothing was generated)'),
+    wall_s: z.number().min(0),
+    peak_gpu_memory_gib: z.number().min(0).nullable(),
+    kv_cache_usage_max: z.number().min(0).max(1).nullable(),
+    complete: z.literal(true).describe('written only after every sample finished'),
+  })
+  .strict();
+export type MetricsFile = z.infer<typeof MetricsFile>;
+
+/** run.json of one cell: provenance. */
+export const RunFile = z
+  .object({
+    pipeline: z.string(),
+    cell: z.string(),
+    variant: z.string(),
+    model: z.object({ name: z.string(), hf_id: z.string(), revision: z.string(), mode: z.string(), english_only: z.boolean() }).strict(),
+    preset: z.string(),
+    dataset: z.object({ name: z.string(), split: z.string(), sha256: z.string(), records: z.number().int() }).strict(),
+    gpu: z.string(),
+    backend: z.enum(['dummy', 'vllm', 'endpoint']),
+    server: z
+      .object({ kind: z.string().describe('"vllm", "dummy (in-process)", or what /version reported'), version: z.string().nullable(), command: z.array(z.string()).nullable() })
+      .strict(),
+    settings: z.record(z.string(), z.unknown()),
+    config_hashes: z.record(z.string(), z.string()),
+    versions: z.record(z.string(), z.string()),
+    sampling: z.record(z.string(), z.unknown()),
+    started_at: z.string(),
+    finished_at: z.string(),
+  })
+  .strict();
+export type RunFile = z.infer<typeof RunFile>;

@@ -1,0 +1,236 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './errors';
+import { didYouMean } from './did-you-mean';
+import { readYaml, problemsFromZod, type YamlSource } from './load';
+import { ModelConfig } from './schemas/model';
+import { Preset } from './schemas/preset';
+import { GpuProfile } from './schemas/gpu';
+import { DatasetConfig } from './schemas/dataset';
+import { PipelineConfig as PipelineSchema, type CellSettings, type PipelineConfig } from './schemas/pipeline';
+import { checkFit } from './memory';
+
+/** Where each kind of config lives, relative to the workspace root. */
+export const CONFIG_PATHS = {
+  model: (name: string) => `configs/models/${name}/model.yaml`,
+  dataset: (name: string) => `configs/datasets/${name}/dataset.yaml`,
+  preset: (name: string) => `configs/presets/${name}.yaml`,
+  gpu: (name: string) => `configs/gpus/${name}.yaml`,
+  pipeline: (name: string) => `pipelines/${name}/pipeline.yaml`,
+} as const;
+export type ConfigKind = keyof typeof CONFIG_PATHS;
+
+/** Names of the configs of one kind present on disk. */
+export function listConfigs(root: string, kind: ConfigKind): string[] {
+  const dir = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines' }[kind];
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  const entries = readdirSync(abs, { withFileTypes: true });
+  if (kind === 'preset' || kind === 'gpu') {
+    return entries.filter((e) => e.isFile() && e.name.endsWith('.yaml')).map((e) => e.name.slice(0, -5)).sort();
+  }
+  return entries.filter((e) => e.isDirectory() && existsSync(join(root, CONFIG_PATHS[kind](e.name)))).map((e) => e.name).sort();
+}
+
+const SCHEMAS = { model: ModelConfig, dataset: DatasetConfig, preset: Preset, gpu: GpuProfile, pipeline: PipelineSchema } as const;
+type Loaded<K extends ConfigKind> = z.output<(typeof SCHEMAS)[K]>;
+
+/** Loads one config by kind and name; problems are collected, not thrown, so all are reported at once. */
+export function tryLoad<K extends ConfigKind>(root: string, kind: K, name: string, problems: ConfigProblem[]): { value?: Loaded<K>; src?: YamlSource } {
+  let src: YamlSource;
+  try {
+    src = readYaml(join(root, CONFIG_PATHS[kind](name)), root);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      problems.push(...e.problems);
+      return {};
+    }
+    throw e;
+  }
+  const schema = SCHEMAS[kind] as z.ZodType;
+  const parsed = schema.safeParse(src.data);
+  if (!parsed.success) {
+    problems.push(...problemsFromZod(src, schema, parsed.error));
+    return { src };
+  }
+  return { value: parsed.data as Loaded<K>, src };
+}
+
+/** Loads one config or throws ConfigError. */
+export function loadNamed<K extends ConfigKind>(root: string, kind: K, name: string): Loaded<K> {
+  const problems: ConfigProblem[] = [];
+  const { value } = tryLoad(root, kind, name, problems);
+  if (problems.length || !value) throw new ConfigError(problems);
+  return value;
+}
+
+/** One evaluation cell: one model variant on one dataset. */
+export interface ResolvedCell {
+  pipeline: string;
+  /** Nx target name, e.g. "evaluate-qwen3-8b-gsm8k". */
+  target: string;
+  /** "<variant>/<dataset>", the key used in pipeline.yaml `cells:`. */
+  key: string;
+  variant: string;
+  model: string;
+  mode: string;
+  preset: string;
+  dataset: string;
+  gpu: string;
+  backend: 'vllm' | 'endpoint' | 'dummy';
+  englishOnly: boolean;
+  settings: Required<Pick<CellSettings, 'sample_limit'>> & CellSettings;
+  /** results/<pipeline>/<variant>/<preset>/<dataset> */
+  resultsDir: string;
+}
+
+export interface ResolvedPipeline {
+  name: string;
+  config: PipelineConfig;
+  cells: ResolvedCell[];
+  variants: { id: string; model: string; mode: string; preset: string; englishOnly: boolean; backend: ResolvedCell['backend']; settings?: CellSettings }[];
+  models: string[];
+  datasets: string[];
+  presets: string[];
+}
+
+
+/** Default sample limit when nothing sets one: the whole split. */
+export const UNLIMITED = 1_000_000;
+
+/**
+ * Resolves a pipeline into cells and checks every reference (model, mode, preset, dataset, GPU, cell key)
+ * and whether each model × preset fits the GPU. Throws one ConfigError listing every problem.
+ */
+export function resolvePipeline(root: string, name: string): ResolvedPipeline {
+  const problems: ConfigProblem[] = [];
+  const { value: cfg, src } = tryLoad(root, 'pipeline', name, problems);
+  if (!cfg || !src) throw new ConfigError(problems);
+  const file = src.file;
+  const known = {
+    model: listConfigs(root, 'model'),
+    dataset: listConfigs(root, 'dataset'),
+    preset: listConfigs(root, 'preset'),
+    gpu: listConfigs(root, 'gpu'),
+  };
+  const ref = (kind: keyof typeof known, value: string, path: (string | number)[]): boolean => {
+    if (known[kind].includes(value)) return true;
+    const guess = didYouMean(value, known[kind]);
+    problems.push({
+      file,
+      field: path.join('.'),
+      line: src.lineOf(path),
+      expected: `a ${kind} under ${CONFIG_PATHS[kind]('<name>').replace('/<name>', '').replace('<name>.yaml', '')} (${known[kind].join(', ') || 'none exist'})`,
+      found: `"${value}"`,
+      hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS[kind](value)} or fix the name`,
+    });
+    return false;
+  };
+
+  ref('gpu', cfg.gpu, ['gpu']);
+  const gpu = known.gpu.includes(cfg.gpu) ? tryLoad(root, 'gpu', cfg.gpu, problems).value : undefined;
+  const presetCache = new Map<string, ReturnType<typeof tryLoad<'preset'>>['value']>();
+  const modelCache = new Map<string, ReturnType<typeof tryLoad<'model'>>['value']>();
+
+  const variants: ResolvedPipeline['variants'] = [];
+  const seenIds = new Map<string, number>();
+  cfg.models.forEach((entry, i) => {
+    if (!ref('model', entry.model, ['models', i, 'model'])) return;
+    if (!modelCache.has(entry.model)) modelCache.set(entry.model, tryLoad(root, 'model', entry.model, problems).value);
+    const model = modelCache.get(entry.model);
+    const presetName = entry.preset ?? cfg.preset;
+    if (!ref('preset', presetName, entry.preset ? ['models', i, 'preset'] : ['preset'])) return;
+    if (!presetCache.has(presetName)) presetCache.set(presetName, tryLoad(root, 'preset', presetName, problems).value);
+    const preset = presetCache.get(presetName);
+    if (!model) return;
+    const mode = entry.mode ?? model.default_mode;
+    if (!(mode in model.modes)) {
+      const guess = didYouMean(mode, Object.keys(model.modes));
+      problems.push({ file, field: `models.${i}.mode`, line: src.lineOf(['models', i, 'mode']), expected: `a mode of ${entry.model} (${Object.keys(model.modes).join(', ')})`, found: `"${mode}"`, hint: guess ? `did you mean "${guess}"?` : undefined });
+      return;
+    }
+    const backend = entry.backend ?? (model.endpoint ? 'endpoint' : cfg.backend);
+    if (entry.english_only && !model.english_only.supported) {
+      problems.push({ file, field: `models.${i}.english_only`, line: src.lineOf(['models', i, 'english_only']), expected: `false (${entry.model} has no English-only token filter)`, found: 'true', hint: 'only Qwen3 models support it' });
+    }
+    if (cfg.production && backend === 'dummy') {
+      problems.push({ file, field: `models.${i}.backend`, line: src.lineOf(['models', i]), expected: 'vllm or endpoint in a production pipeline', found: '"dummy"', hint: 'set production: false or use a real backend' });
+    }
+    if (backend === 'endpoint' && !model.endpoint) {
+      problems.push({ file, field: `models.${i}.backend`, line: src.lineOf(['models', i, 'backend']), expected: `a model with an endpoint (${CONFIG_PATHS.model(entry.model)} has none)`, found: '"endpoint"', hint: 'add endpoint: http://... to the model config' });
+    }
+    if (gpu && preset && backend === 'vllm') {
+      const fit = checkFit(model.architecture, preset, gpu);
+      if (!fit.fits) {
+        problems.push({ file, field: `models.${i}`, line: src.lineOf(['models', i]), expected: `${entry.model} with preset ${presetName} to fit ${cfg.gpu}`, found: `it does not: ${fit.reason}`, hint: 'choose a smaller preset (memory-optimized), a larger GPU profile, or a shorter max_model_len' });
+      }
+    }
+    const modeCount = cfg.models.filter((m) => m.model === entry.model).length;
+    let id = entry.id ?? entry.model;
+    if (!entry.id && modeCount > 1) {
+      if (entry.mode) id += `-${mode}`;
+      if (entry.preset && entry.preset !== cfg.preset) id += `-${entry.preset}`;
+      if (entry.english_only) id += '-en';
+    }
+    if (seenIds.has(id)) {
+      problems.push({ file, field: `models.${i}.id`, line: src.lineOf(['models', i]), expected: `a variant id not used by models.${seenIds.get(id)}`, found: `"${id}"`, hint: 'give each entry of the same model a distinct id, mode, preset or english_only' });
+      return;
+    }
+    seenIds.set(id, i);
+    variants.push({ id, model: entry.model, mode, preset: presetName, englishOnly: entry.english_only, backend, settings: entry.settings });
+  });
+
+  const datasetEntries = cfg.datasets.map((d) => (typeof d === 'string' ? { dataset: d, settings: undefined } : d));
+  const seenDatasets = new Set<string>();
+  datasetEntries.forEach((d, i) => {
+    if (seenDatasets.has(d.dataset)) {
+      problems.push({ file, field: `datasets.${i}`, line: src.lineOf(['datasets', i]), expected: 'each dataset once', found: `"${d.dataset}" again`, hint: 'remove the duplicate' });
+    }
+    seenDatasets.add(d.dataset);
+    if (ref('dataset', d.dataset, typeof cfg.datasets[i] === 'string' ? ['datasets', i] : ['datasets', i, 'dataset'])) {
+      tryLoad(root, 'dataset', d.dataset, problems);
+    }
+  });
+
+  const cellKeys = new Set(variants.flatMap((v) => datasetEntries.map((d) => `${v.id}/${d.dataset}`)));
+  for (const key of Object.keys(cfg.cells)) {
+    if (!cellKeys.has(key)) {
+      const guess = didYouMean(key, cellKeys);
+      problems.push({ file, field: `cells.${key}`, line: src.lineOf(['cells', key]), expected: 'a cell "<variant>/<dataset>" of this pipeline', found: `"${key}"`, hint: guess ? `did you mean "${guess}"?` : `cells are: ${[...cellKeys].slice(0, 6).join(', ')}${cellKeys.size > 6 ? ', ...' : ''}` });
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const cells: ResolvedCell[] = [];
+  for (const v of variants) {
+    for (const d of datasetEntries) {
+      const key = `${v.id}/${d.dataset}`;
+      const settings = { ...cfg.settings, ...v.settings, ...d.settings, ...cfg.cells[key] };
+      cells.push({
+        pipeline: name,
+        target: `evaluate-${v.id}-${d.dataset}`,
+        key,
+        variant: v.id,
+        model: v.model,
+        mode: v.mode,
+        preset: v.preset,
+        dataset: d.dataset,
+        gpu: cfg.gpu,
+        backend: v.backend,
+        englishOnly: v.englishOnly,
+        settings: { ...settings, sample_limit: settings.sample_limit ?? UNLIMITED },
+        resultsDir: `results/${name}/${v.id}/${v.preset}/${d.dataset}`,
+      });
+    }
+  }
+  return {
+    name,
+    config: cfg,
+    cells,
+    variants,
+    models: [...new Set(variants.map((v) => v.model))],
+    datasets: datasetEntries.map((d) => d.dataset),
+    presets: [...new Set(variants.map((v) => v.preset))],
+  };
+}

@@ -1,0 +1,56 @@
+import type { EvalRequest, EvalResponse, ModelConfig, Preset, GpuProfile, ModelMode } from '@evalgraph/core';
+
+/** Everything needed to start (or reach) one model server. */
+export interface ServerSpec {
+  /** Stable identity: model name + mode-independent server args (cells of one model share it). */
+  key: string;
+  modelName: string;
+  model: ModelConfig;
+  preset: Preset;
+  presetName: string;
+  gpu: GpuProfile;
+  gpuName: string;
+  backend: 'vllm' | 'endpoint' | 'dummy';
+  /** English-only filter needs server-side support (logits processor) when chosen. */
+  englishOnly: boolean;
+  workspaceRoot: string;
+  /** Where the server log is streamed. */
+  logFile: string;
+}
+
+/** Per-cell request settings layered on the server. */
+export interface CellRequestOptions {
+  mode: ModelMode;
+  modeName: string;
+  englishOnly: boolean;
+  maxTokens: number;
+  seed?: number;
+  /** Called after each request finishes (for progress and resumable writes). */
+  onResult?: (index: number, response: EvalResponse) => void;
+  signal?: AbortSignal;
+}
+
+/** Counters a backend reports for one batch of requests. */
+export interface RunStats {
+  total: number;
+  sent: number;
+  fromCache: number;
+  failed: number;
+  retried: number;
+  promptTokens: number;
+  completionTokens: number;
+  wallMs: number;
+  peakGpuMemoryGiB: number | null;
+  kvCacheUsageMax: number | null;
+}
+
+/** A running (or reachable) model server that answers evaluation requests. */
+export interface Backend {
+  readonly kind: 'vllm' | 'endpoint' | 'dummy';
+  /** Which server produced the numbers, for run.json ("dummy (in-process)", "vllm 0.11.0", "standin-vllm 1.0"). */
+  describe(): { kind: string; version: string | null; command: string[] | null };
+  /** Send requests (through the request cache); responses in request order, errors as ErrorResponse. */
+  run(requests: EvalRequest[], opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }>;
+  /** Stop what this backend started (no-op for dummy and endpoint). */
+  close(): Promise<void>;
+}
