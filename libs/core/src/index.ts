@@ -15,3 +15,4 @@ export * from './schemas/results';
 export * from './workspace';
 export * from './jsonl';
 export * from './stats';
+export * from './json-schemas';

@@ -35,6 +35,11 @@ export function weightBytes(arch: Architecture): number {
   return arch.params_b * 1e9 * DTYPE_BYTES[arch.weight_dtype];
 }
 
+/** The context length served: the preset's cap, but never beyond what the model was trained for. */
+export function effectiveMaxModelLen(arch: Architecture, preset: Preset): number {
+  return Math.min(preset.max_model_len, arch.max_position_embeddings);
+}
+
 /** Whether weights + KV cache fit a GPU under a preset, with the numbers that decide it. */
 export function checkFit(arch: Architecture, preset: Preset, gpu: GpuProfile, tensorParallel = 1): FitReport {
   const gpuMemoryGiB = gpu.memory_gib * tensorParallel;
@@ -43,7 +48,7 @@ export function checkFit(arch: Architecture, preset: Preset, gpu: GpuProfile, te
   const overheadGiB = RUNTIME_OVERHEAD_GIB * tensorParallel;
   const kvCacheGiB = budgetGiB - weightsGiB - overheadGiB;
   const perToken = kvBytesPerToken(arch, preset.kv_cache_dtype);
-  const maxModelLen = preset.max_model_len;
+  const maxModelLen = effectiveMaxModelLen(arch, preset);
   const maxSeqs = kvCacheGiB > 0 ? Math.floor((kvCacheGiB * GiB) / (perToken * maxModelLen)) : 0;
   const base = {
     gpuMemoryGiB,
@@ -57,9 +62,6 @@ export function checkFit(arch: Architecture, preset: Preset, gpu: GpuProfile, te
     effectiveConcurrency: Math.min(maxSeqs, preset.max_num_seqs),
   };
   const r = (x: number) => x.toFixed(1);
-  if (maxModelLen > arch.max_position_embeddings) {
-    return { ...base, fits: false, reason: `max_model_len ${maxModelLen} exceeds the model's max_position_embeddings ${arch.max_position_embeddings}` };
-  }
   if (kvCacheGiB <= 0) {
     return { ...base, fits: false, reason: `weights ${r(weightsGiB)} GiB + overhead ${r(overheadGiB)} GiB exceed the budget ${r(budgetGiB)} GiB (${preset.gpu_memory_utilization} × ${r(gpuMemoryGiB)} GiB)` };
   }

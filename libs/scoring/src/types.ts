@@ -16,6 +16,11 @@ export interface ScoringContext {
   workspaceRoot: string;
   /** Extra services some scorers need (MT-Bench judge, code sandbox). */
   services: ScoringServices;
+  /**
+   * Auxiliary source files of the dataset, parsed, keyed by their role in dataset.yaml
+   * (e.g. `judge_prompts`: FastChat's judge_prompts.jsonl objects for MT-Bench).
+   */
+  aux?: Record<string, unknown[]>;
 }
 
 /** Services injected by the runner so scorers stay pure and testable. */
@@ -39,6 +44,11 @@ export interface Scorer {
   name: string;
   /** Normalizer-independent: the requests one record needs (n for pass@k, one per choice for log-likelihood). */
   buildRequests(record: DatasetRecord, ctx: ScoringContext): SampleRequests;
+  /**
+   * Multi-turn tasks (MT-Bench turn 2): given the responses so far, the next requests of this sample, or
+   * null when it is complete. The runner calls it after each round, batching all samples' rounds together.
+   */
+  followUp?(sample: SampleRequests, responses: EvalResponse[], ctx: ScoringContext): EvalRequest[] | null;
   /** Score one record; for n>1 generations return one SampleResult per generation (sample_index). */
   score(sample: SampleRequests, responses: EvalResponse[], ctx: ScoringContext): Promise<SampleResult[]> | SampleResult[];
   /** Aggregate metrics (value + stderr + ci95) over all sample results of a cell; first is the primary metric. */

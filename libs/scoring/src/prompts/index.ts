@@ -1,0 +1,3 @@
+export * from './messages';
+export * from './render';
+export * from './generation-request';

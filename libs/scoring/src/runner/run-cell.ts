@@ -1,0 +1,192 @@
+import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CellError,
+  MetricsFile,
+  RunFile,
+  SampleResult,
+  hashValue,
+  percentile,
+  toJsonl,
+  writeFileAtomic,
+  type DatasetConfig,
+  type DatasetRecord,
+  type EvalRequest,
+  type EvalResponse,
+  type GpuProfile,
+  type ModelConfig,
+  type Outcome,
+  type Preset,
+} from '@evalgraph/core';
+import type { Backend, RunStats } from '@evalgraph/inference/src/types';
+import { getScorer } from '../registry';
+import type { SampleRequests, ScoringContext, ScoringServices } from '../types';
+
+/** Everything a cell needs, already loaded and validated. */
+export interface CellInput {
+  root: string;
+  pipeline: string;
+  cell: string;
+  variant: string;
+  modelName: string;
+  model: ModelConfig;
+  modeName: string;
+  presetName: string;
+  preset: Preset;
+  gpuName: string;
+  gpu: GpuProfile;
+  datasetName: string;
+  dataset: DatasetConfig;
+  datasetSha256: string;
+  records: DatasetRecord[];
+  aux: Record<string, unknown[]>;
+  fewshotPool?: DatasetRecord[];
+  englishOnly: boolean;
+  sampleLimit: number;
+  maxTokens?: number;
+  samplesPerTask?: number;
+  seed?: number;
+  maxErrorRate: number;
+  resultsDir: string;
+  backend: Backend;
+  services?: ScoringServices;
+  configHashes: Record<string, string>;
+  versions: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface CellSummary {
+  cell: string;
+  n: number;
+  primary: { name: string; value: number };
+  errorRate: number;
+  stats: RunStats;
+}
+
+const ALL_OUTCOMES: Outcome[] = ['correct', 'wrong', 'no_answer', 'truncated', 'sandbox_timeout', 'sandbox_error', 'server_error', 'judge_error'];
+
+function addStats(a: RunStats, b: RunStats): RunStats {
+  return {
+    total: a.total + b.total,
+    sent: a.sent + b.sent,
+    fromCache: a.fromCache + b.fromCache,
+    failed: a.failed + b.failed,
+    retried: a.retried + b.retried,
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    wallMs: a.wallMs + b.wallMs,
+    peakGpuMemoryGiB: Math.max(a.peakGpuMemoryGiB ?? -1, b.peakGpuMemoryGiB ?? -1) < 0 ? null : Math.max(a.peakGpuMemoryGiB ?? 0, b.peakGpuMemoryGiB ?? 0),
+    kvCacheUsageMax: Math.max(a.kvCacheUsageMax ?? -1, b.kvCacheUsageMax ?? -1) < 0 ? null : Math.max(a.kvCacheUsageMax ?? 0, b.kvCacheUsageMax ?? 0),
+  };
+}
+
+const EMPTY_STATS: RunStats = { total: 0, sent: 0, fromCache: 0, failed: 0, retried: 0, promptTokens: 0, completionTokens: 0, wallMs: 0, peakGpuMemoryGiB: null, kvCacheUsageMax: null };
+
+/**
+ * Runs one cell end to end: build requests, send them (through the request cache), score, aggregate, and write
+ * samples.jsonl, run.json and metrics.json — the last only when every sample finished, so a partial run never
+ * looks complete.
+ */
+export async function runCell(input: CellInput): Promise<CellSummary> {
+  const log = input.log ?? (() => undefined);
+  const scorer = getScorer(input.dataset.scorer);
+  const mode = input.model.modes[input.modeName];
+  const maxTokens = input.maxTokens ?? input.dataset.max_tokens ?? mode.max_tokens;
+  const ctx: ScoringContext & { aux?: Record<string, unknown[]> } = {
+    dataset: input.datasetName,
+    datasetConfig: input.dataset,
+    model: input.model,
+    fewshotPool: input.fewshotPool,
+    maxTokens,
+    samplesPerTask: input.samplesPerTask ?? input.dataset.samples_per_task,
+    workspaceRoot: input.root,
+    services: input.services ?? {},
+    aux: input.aux,
+  };
+  const records = input.records.slice(0, input.sampleLimit);
+  const started = new Date();
+  const samples: SampleRequests[] = records.map((r) => scorer.buildRequests(r, ctx));
+  const responses: EvalResponse[][] = samples.map(() => []);
+  let pending: { sample: number; requests: EvalRequest[] }[] = samples.map((s, i) => ({ sample: i, requests: s.requests }));
+  let stats = EMPTY_STATS;
+  for (let round = 0; pending.length > 0; round++) {
+    const flat = pending.flatMap((p) => p.requests);
+    log(`${input.cell}: round ${round + 1}: ${flat.length} requests`);
+    const out = await input.backend.run(flat, { mode, modeName: input.modeName, englishOnly: input.englishOnly, maxTokens, seed: input.seed });
+    stats = addStats(stats, out.stats);
+    let k = 0;
+    for (const p of pending) {
+      responses[p.sample].push(...out.responses.slice(k, k + p.requests.length));
+      k += p.requests.length;
+    }
+    pending = scorer.followUp
+      ? pending.map((p) => ({ sample: p.sample, requests: scorer.followUp!(samples[p.sample], responses[p.sample], ctx) ?? [] })).filter((p) => p.requests.length > 0)
+      : [];
+  }
+  const results: SampleResult[] = [];
+  for (let i = 0; i < samples.length; i++) {
+    const scored = await scorer.score(samples[i], responses[i], ctx);
+    for (const r of scored) results.push(SampleResult.parse(r));
+  }
+  const metrics = scorer.aggregate(results, ctx);
+  const outcomes = Object.fromEntries(ALL_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const r of results) outcomes[r.outcome]++;
+  const errorRate = results.length ? outcomes.server_error / results.length : 0;
+  const latencies = results.map((r) => r.latency_ms).filter((l) => l > 0);
+  const wallS = stats.wallMs / 1000;
+  const metricsFile = MetricsFile.parse({
+    cell: input.cell,
+    primary: metrics[0]?.name ?? 'none',
+    metrics,
+    n: results.length,
+    outcomes,
+    error_rate: errorRate,
+    requests: { total: stats.total, sent: stats.sent, from_cache: stats.fromCache, failed: stats.failed, retried: stats.retried },
+    tokens: { prompt: stats.promptTokens, completion: stats.completionTokens },
+    latency_ms: latencies.length
+      ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(...latencies) }
+      : null,
+    throughput_tok_s: stats.completionTokens > 0 && wallS > 0 ? stats.completionTokens / wallS : null,
+    wall_s: wallS,
+    peak_gpu_memory_gib: stats.peakGpuMemoryGiB,
+    kv_cache_usage_max: stats.kvCacheUsageMax,
+    complete: true,
+  });
+  if (errorRate > input.maxErrorRate) {
+    throw new CellError(
+      `${outcomes.server_error} of ${results.length} samples (${(errorRate * 100).toFixed(1)}%) failed with server errors, above the pipeline's max_error_rate ${(input.maxErrorRate * 100).toFixed(1)}%; finished requests are kept in the request cache, so a re-run resends only the failed ones`,
+      input.cell,
+    );
+  }
+  const server = input.backend.describe();
+  const run = RunFile.parse({
+    pipeline: input.pipeline,
+    cell: input.cell,
+    variant: input.variant,
+    model: { name: input.modelName, hf_id: input.model.hf_id, revision: input.model.revision, mode: input.modeName, english_only: input.englishOnly },
+    preset: input.presetName,
+    dataset: { name: input.datasetName, split: input.dataset.split, sha256: input.datasetSha256, records: records.length },
+    gpu: input.gpuName,
+    backend: input.backend.kind,
+    server,
+    settings: { sample_limit: input.sampleLimit, max_tokens: maxTokens, samples_per_task: ctx.samplesPerTask, seed: input.seed ?? null, max_error_rate: input.maxErrorRate },
+    config_hashes: { ...input.configHashes, settings: hashValue({ sampleLimit: input.sampleLimit, maxTokens, samplesPerTask: ctx.samplesPerTask, seed: input.seed }) },
+    versions: input.versions,
+    sampling: { ...mode.sampling, chat_template_kwargs: mode.chat_template_kwargs },
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+  });
+  // Write into a sibling staging folder and swap it in, so the results folder is either the old one or the new one.
+  const dir = join(input.root, input.resultsDir);
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileAtomic(join(staging, 'samples.jsonl'), toJsonl(results));
+  writeFileAtomic(join(staging, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+  writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  const primary = metrics[0] ?? { name: 'none', value: 0 };
+  log(`${input.cell}: ${primary.name} = ${primary.value.toFixed(4)} (n=${results.length}, errors ${outcomes.server_error})`);
+  return { cell: input.cell, n: results.length, primary: { name: primary.name, value: primary.value }, errorRate, stats };
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_PATHS, loadNamed, sha256, type DatasetRecord } from '@evalgraph/core';
+import { readPrepared, readPreparedAux } from '@evalgraph/datasets';
+import type { CellInput } from '@evalgraph/scoring';
+import type { CellOptions } from '../../nodes/pipeline-project';
+import { toolVersions } from '../../shared/versions';
+
+/** Loads and validates everything one cell needs except its backend. */
+export function loadCell(root: string, o: CellOptions): Omit<CellInput, 'backend'> {
+  const model = loadNamed(root, 'model', o.model);
+  const preset = loadNamed(root, 'preset', o.preset);
+  const gpu = loadNamed(root, 'gpu', o.gpu);
+  const dataset = loadNamed(root, 'dataset', o.dataset);
+  const prepared = readPrepared(root, o.dataset);
+  const aux: Record<string, unknown[]> = {};
+  for (const role of ['fewshot', 'judge_prompts']) {
+    const items = readPreparedAux(root, o.dataset, role);
+    if (items) aux[role] = items;
+  }
+  const fileHash = (p: string) => sha256(readFileSync(join(root, p)));
+  return {
+    root,
+    pipeline: o.pipeline,
+    cell: o.cell,
+    variant: o.variant,
+    modelName: o.model,
+    model,
+    modeName: o.mode,
+    presetName: o.preset,
+    preset,
+    gpuName: o.gpu,
+    gpu,
+    datasetName: o.dataset,
+    dataset,
+    datasetSha256: prepared.manifest.sha256,
+    records: prepared.records,
+    aux,
+    fewshotPool: aux.fewshot as DatasetRecord[] | undefined,
+    englishOnly: o.englishOnly,
+    sampleLimit: o.sampleLimit,
+    maxTokens: o.maxTokens,
+    samplesPerTask: o.samplesPerTask,
+    seed: o.seed,
+    maxErrorRate: o.maxErrorRate,
+    resultsDir: o.resultsDir,
+    configHashes: {
+      model: fileHash(CONFIG_PATHS.model(o.model)),
+      preset: fileHash(CONFIG_PATHS.preset(o.preset)),
+      gpu: fileHash(CONFIG_PATHS.gpu(o.gpu)),
+      dataset: fileHash(CONFIG_PATHS.dataset(o.dataset)),
+      prepared: prepared.manifest.sha256,
+    },
+    versions: toolVersions(root),
+  };
+}

@@ -1,0 +1,100 @@
+import { ConfigError, isUserFacingError } from '@evalgraph/core';
+import { runCell, type CellInput } from '@evalgraph/scoring';
+import type { CellOptions } from '../../nodes/pipeline-project';
+import { loadCell } from './load-cell';
+import { createBackends, type BackendLease } from './backends';
+
+/** The outcome of one cell as Nx wants it. */
+export interface CellTaskResult {
+  task: string;
+  success: boolean;
+  terminalOutput: string;
+}
+
+type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'backend'> };
+
+/** Cells that share a server: same model, preset, GPU profile, backend and server-side filter. */
+function serverKey(o: CellOptions): string {
+  return [o.backend, o.model, o.preset, o.gpu].join('|');
+}
+
+/**
+ * Runs cells grouped by server: one server per group, shared by its cells, started only for cells that missed
+ * the cache (Nx hands us only those), and stopped when the group's last cell finishes. Results are yielded as each
+ * cell finishes so Nx caches finished cells even if the run is interrupted later.
+ */
+export async function* runCells(root: string, tasks: { task: string; options: CellOptions }[], signal: AbortSignal): AsyncGenerator<CellTaskResult> {
+  const results: CellTaskResult[] = [];
+  let wake: (() => void) | undefined;
+  const push = (r: CellTaskResult) => {
+    results.push(r);
+    wake?.();
+  };
+
+  // Validate everything before any server starts: bad input must cost no GPU time.
+  const loaded: Loaded[] = [];
+  for (const t of tasks) {
+    try {
+      loaded.push({ ...t, input: loadCell(root, t.options) });
+    } catch (e) {
+      const msg = isUserFacingError(e) || e instanceof ConfigError ? (e as Error).message : (e as Error).stack ?? String(e);
+      console.error(`${t.options.pipeline}:${t.options.cell}: ${msg}`);
+      push({ task: t.task, success: false, terminalOutput: msg });
+    }
+  }
+  const groups = new Map<string, Loaded[]>();
+  for (const l of loaded) {
+    const k = serverKey(l.options);
+    groups.set(k, [...(groups.get(k) ?? []), l]);
+  }
+  const backends = createBackends(root, signal);
+  const runGroup = async (cells: Loaded[]) => {
+    let lease: BackendLease | undefined;
+    try {
+      lease = await backends.acquire(cells[0].input, cells[0].options);
+    } catch (e) {
+      const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);
+      for (const c of cells) {
+        console.error(`${c.options.pipeline}:${c.options.cell}: ${msg}`);
+        push({ task: c.task, success: false, terminalOutput: msg });
+      }
+      return;
+    }
+    try {
+      await Promise.all(
+        cells.map(async (c) => {
+          const lines: string[] = [];
+          const log = (line: string) => {
+            lines.push(line);
+            console.log(line);
+          };
+          try {
+            await runCell({ ...c.input, backend: lease!.backend, services: lease!.services(c.input), log });
+            push({ task: c.task, success: true, terminalOutput: lines.join('\n') });
+          } catch (e) {
+            const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);
+            console.error(`${c.options.pipeline}:${c.options.cell}: ${msg}`);
+            push({ task: c.task, success: false, terminalOutput: [...lines, msg].join('\n') });
+          }
+        }),
+      );
+    } finally {
+      await lease.release();
+    }
+  };
+  let done = false;
+  const all = Promise.all([...groups.values()].map(runGroup)).finally(async () => {
+    await backends.closeAll();
+    done = true;
+    wake?.();
+  });
+  let yielded = 0;
+  while (true) {
+    while (yielded < results.length) yield results[yielded++];
+    if (done) break;
+    await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+  }
+  await all;
+  while (yielded < results.length) yield results[yielded++];
+}

@@ -1,0 +1,44 @@
+import type { CreateNodes, CreateNodesResult } from 'nx/src/project-graph/plugins/public-api';
+import { ConfigError, tryLoad, resolvePipeline, type ConfigProblem, type ScorerName } from '@evalgraph/core';
+import { modelProject } from './nodes/model-project';
+import { datasetProject } from './nodes/dataset-project';
+import { pipelineProject, brokenPipelineProject } from './nodes/pipeline-project';
+
+const PATTERN = /^(configs\/models\/([^/]+)\/model\.yaml|configs\/datasets\/([^/]+)\/dataset\.yaml|pipelines\/([^/]+)\/pipeline\.yaml)$/;
+
+/** Infers model-*, dataset-* and pipeline-* projects from config files. */
+export const createNodes: CreateNodes = [
+  '{configs/models/*/model.yaml,configs/datasets/*/dataset.yaml,pipelines/*/pipeline.yaml}',
+  (files, _options, context) => {
+    const root = context.workspaceRoot;
+    const scorerCache = new Map<string, ScorerName | undefined>();
+    const scorerOf = (d: string) => {
+      if (!scorerCache.has(d)) scorerCache.set(d, tryLoad(root, 'dataset', d, []).value?.scorer);
+      return scorerCache.get(d);
+    };
+    return files.map((file) => {
+      const m = PATTERN.exec(file);
+      let result: CreateNodesResult = {};
+      if (m?.[2]) {
+        const model = tryLoad(root, 'model', m[2], []).value;
+        result = { projects: { [`configs/models/${m[2]}`]: modelProject(root, m[2], model?.chat_template) } };
+      } else if (m?.[3]) {
+        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3]) } };
+      } else if (m?.[4]) {
+        const name = m[4];
+        try {
+          const resolved = resolvePipeline(root, name);
+          const scorers = Object.fromEntries(resolved.datasets.map((d) => [d, scorerOf(d)]));
+          const templates = Object.fromEntries(resolved.models.map((mm) => [mm, tryLoad(root, 'model', mm, [] as ConfigProblem[]).value?.chat_template]));
+          result = { projects: { [`pipelines/${name}`]: pipelineProject(name, resolved, scorers, templates) } };
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          result = { projects: { [`pipelines/${name}`]: brokenPipelineProject(name) } };
+        }
+      }
+      return [file, result] as const;
+    });
+  },
+];
+
+export const name = '@evalgraph/plugin';

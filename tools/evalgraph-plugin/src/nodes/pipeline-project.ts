@@ -1,0 +1,153 @@
+import type { ProjectConfiguration, TargetConfiguration } from 'nx/src/config/workspace-json-project-json';
+import { CONFIG_PATHS, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
+import { cellCodeInputs, externalDeps, VLLM_RUNTIME_INPUT } from './inputs';
+import { projectName } from './project-names';
+
+/** Options of one cell target: everything that decides the cell's result, so Nx hashes exactly that. */
+export interface CellOptions {
+  pipeline: string;
+  cell: string;
+  variant: string;
+  model: string;
+  mode: string;
+  preset: string;
+  dataset: string;
+  gpu: string;
+  backend: 'vllm' | 'endpoint' | 'dummy';
+  englishOnly: boolean;
+  sampleLimit: number;
+  maxTokens?: number;
+  samplesPerTask?: number;
+  seed?: number;
+  maxErrorRate: number;
+  resultsDir: string;
+}
+
+const pipelineCode = (target: string) => [
+  '{workspaceRoot}/libs/core/src/**/*',
+  '{workspaceRoot}/libs/analysis/src/**/*',
+  '{workspaceRoot}/libs/report/src/**/*',
+  `{workspaceRoot}/tools/evalgraph-plugin/src/executors/${target}/**/*`,
+];
+
+/**
+ * A pipeline project: one target per cell, `evaluate` (all cells), `check`, `compare`, `report`, `readiness`.
+ * Each cell's inputs are its own configs, its dataset's prepared manifest, its code and the runtime identity —
+ * never the whole pipeline file — so editing one cell or one dataset leaves the others cached.
+ */
+export function pipelineProject(name: string, resolved: ResolvedPipeline, scorers: Record<string, ScorerName | undefined>, chatTemplates: Record<string, string | undefined>): ProjectConfiguration {
+  const targets: Record<string, TargetConfiguration> = {};
+  const pipelineFile = `{workspaceRoot}/${CONFIG_PATHS.pipeline(name)}`;
+  const referenced = [
+    pipelineFile,
+    ...resolved.models.map((m) => `{workspaceRoot}/${CONFIG_PATHS.model(m)}`),
+    ...resolved.datasets.map((d) => `{workspaceRoot}/${CONFIG_PATHS.dataset(d)}`),
+    ...resolved.presets.map((p) => `{workspaceRoot}/${CONFIG_PATHS.preset(p)}`),
+    `{workspaceRoot}/${CONFIG_PATHS.gpu(resolved.config.gpu)}`,
+  ];
+  targets.check = {
+    executor: '@evalgraph/plugin:check',
+    options: { pipeline: name },
+    // Gathering every prepare here lets all cells start together, so the batch executor sees the whole pipeline at once.
+    dependsOn: resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
+    inputs: [...referenced, '{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*', externalDeps],
+    outputs: [],
+    cache: true,
+  };
+  for (const cell of resolved.cells) {
+    const options: CellOptions = {
+      pipeline: name,
+      cell: cell.key,
+      variant: cell.variant,
+      model: cell.model,
+      mode: cell.mode,
+      preset: cell.preset,
+      dataset: cell.dataset,
+      gpu: cell.gpu,
+      backend: cell.backend,
+      englishOnly: cell.englishOnly,
+      sampleLimit: cell.settings.sample_limit,
+      ...(cell.settings.max_tokens !== undefined && { maxTokens: cell.settings.max_tokens }),
+      ...(cell.settings.samples_per_task !== undefined && { samplesPerTask: cell.settings.samples_per_task }),
+      ...(cell.settings.seed !== undefined && { seed: cell.settings.seed }),
+      maxErrorRate: resolved.config.gates.max_error_rate,
+      resultsDir: cell.resultsDir,
+    };
+    const template = chatTemplates[cell.model];
+    targets[cell.target] = {
+      executor: '@evalgraph/plugin:evaluate',
+      options,
+      dependsOn: [
+        { target: 'check', params: 'ignore' },
+        { projects: [projectName.dataset(cell.dataset)], target: 'prepare', params: 'ignore' },
+      ],
+      inputs: [
+        `{workspaceRoot}/${CONFIG_PATHS.model(cell.model)}`,
+        ...(template ? [`{workspaceRoot}/${template}`] : []),
+        `{workspaceRoot}/${CONFIG_PATHS.preset(cell.preset)}`,
+        `{workspaceRoot}/${CONFIG_PATHS.gpu(cell.gpu)}`,
+        `{workspaceRoot}/${CONFIG_PATHS.dataset(cell.dataset)}`,
+        { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
+        ...cellCodeInputs(scorers[cell.dataset]),
+        externalDeps,
+        ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
+      ],
+      outputs: [`{workspaceRoot}/${cell.resultsDir}`],
+      cache: true,
+      metadata: { description: `${cell.variant} (${cell.model}, ${cell.mode}, ${cell.preset}) on ${cell.dataset}` },
+    };
+  }
+  const cellOutputs = { dependentTasksOutputFiles: '**/*.{json,jsonl}', transitive: false };
+  targets.evaluate = {
+    executor: 'nx:noop',
+    dependsOn: resolved.cells.map((c) => ({ target: c.target, params: 'forward' as const })),
+    cache: true,
+    metadata: { description: `all ${resolved.cells.length} cells of ${name}` },
+  };
+  targets.compare = {
+    executor: '@evalgraph/plugin:compare',
+    options: { pipeline: name },
+    dependsOn: ['evaluate'],
+    inputs: [pipelineFile, { dependentTasksOutputFiles: '**/*.{json,jsonl}', transitive: true }, ...pipelineCode('compare'), externalDeps],
+    outputs: [`{workspaceRoot}/results/${name}/compare.json`],
+    cache: true,
+  };
+  targets.report = {
+    executor: '@evalgraph/plugin:report',
+    options: { pipeline: name },
+    dependsOn: ['compare'],
+    inputs: [pipelineFile, { dependentTasksOutputFiles: '**/*.{json,jsonl}', transitive: true }, ...pipelineCode('report'), { externalDependencies: ['vega', 'vega-lite', 'ajv'] }],
+    outputs: [`{workspaceRoot}/results/${name}/staging`],
+    cache: true,
+  };
+  targets.readiness = {
+    executor: '@evalgraph/plugin:readiness',
+    options: { pipeline: name },
+    dependsOn: ['report'],
+    cache: false,
+  };
+  targets['report-rollback'] = { executor: '@evalgraph/plugin:rollback', options: { pipeline: name }, cache: false };
+  void cellOutputs;
+  return {
+    root: `pipelines/${name}`,
+    name: projectName.pipeline(name),
+    projectType: 'application',
+    tags: ['type:pipeline'],
+    implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
+    targets,
+  };
+}
+
+/** A pipeline whose config is broken still becomes a project, so `nx run-many -t evaluate` reports the problem once, cleanly. */
+export function brokenPipelineProject(name: string): ProjectConfiguration {
+  return {
+    root: `pipelines/${name}`,
+    name: projectName.pipeline(name),
+    projectType: 'application',
+    tags: ['type:pipeline'],
+    targets: {
+      check: { executor: '@evalgraph/plugin:check', options: { pipeline: name }, cache: false },
+      evaluate: { executor: 'nx:noop', dependsOn: ['check'], cache: false },
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** Nx project names for each kind of config. */
+export const projectName = {
+  model: (name: string) => `model-${name}`,
+  dataset: (name: string) => `dataset-${name}`,
+  pipeline: (name: string) => `pipeline-${name}`,
+};
