@@ -1,3 +1,5 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, type CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
@@ -68,6 +70,7 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
             lines.push(line);
             console.log(line);
           };
+          noteExecution(c.options);
           try {
             await runCell({ ...c.input, backend: lease!.backend, services: lease!.services(c.input), log });
             push({ task: c.task, success: true, terminalOutput: lines.join('\n') });
@@ -97,4 +100,12 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   }
   await all;
   while (yielded < results.length) yield results[yielded++];
+}
+
+/** Test hook: EVALGRAPH_EXEC_LOG names a file that gets one line per cell actually executed (not restored). */
+function noteExecution(o: CellOptions): void {
+  const file = process.env.EVALGRAPH_EXEC_LOG;
+  if (!file) return;
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${o.pipeline}:${o.cell}\n`);
 }

@@ -1,0 +1,39 @@
+/** Why a server did not become ready, as far as its log tells. */
+export type ServerFailureCause =
+  | 'out-of-memory'
+  | 'unknown-argument'
+  | 'port-in-use'
+  | 'missing-weights'
+  | 'exited'
+  | 'timeout'
+  | 'not-responding';
+
+/** A model server that could not be started; the message carries the likely cause, the fix and the log tail. */
+export class ServerStartError extends Error {
+  constructor(
+    message: string,
+    readonly reason: ServerFailureCause,
+    readonly logFile: string,
+    readonly logTail: string[],
+    readonly exitCode: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ServerStartError';
+  }
+}
+
+/** A server that died (or stopped answering) while requests were in flight. */
+export class ServerCrashedError extends Error {
+  constructor(message: string, readonly logFile: string | null, readonly logTail: string[]) {
+    super(message);
+    this.name = 'ServerCrashedError';
+  }
+}
+
+/** A server group that would not go away even after SIGKILL (should never happen; reported loudly). */
+export class ServerStopError extends Error {
+  constructor(message: string, readonly pids: number[]) {
+    super(message);
+    this.name = 'ServerStopError';
+  }
+}

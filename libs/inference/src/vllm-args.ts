@@ -1,0 +1,163 @@
+import { isAbsolute, join } from 'node:path';
+import {
+  CONFIG_PATHS,
+  ConfigError,
+  didYouMean,
+  effectiveMaxModelLen,
+  type ConfigProblem,
+  type GpuProfile,
+  type ModelConfig,
+  type Preset,
+} from '@evalgraph/core';
+import { VLLM_FLAGS_CHECKED_AGAINST, VLLM_SERVE_FLAGS, flagName, type VllmFlagKind } from './vllm-flags';
+
+/** What the `vllm serve` command line is built from. */
+export interface VllmArgsInput {
+  /** Config name of the model (also the served model name the client sends). */
+  modelName: string;
+  model: ModelConfig;
+  preset: Preset;
+  gpu: GpuProfile;
+  workspaceRoot: string;
+  port: number;
+  /** Logits processors to load at start-up, as `module:Class` (the English-only filter). */
+  logitsProcessors?: string[];
+}
+
+/** Flags evalgraph owns: a model's vllm_args may not set them. */
+const RESERVED = new Map<string, string>([
+  ['model', 'the model is the hf_id field'],
+  ['served-model-name', 'evalgraph serves the model under its config name'],
+  ['port', 'evalgraph picks a free port'],
+  ['host', 'evalgraph binds 127.0.0.1'],
+  ['uds', 'evalgraph talks HTTP on a loopback port'],
+  ['api-key', 'secrets never go in config files'],
+  ['hf-token', 'secrets never go in config files; set HF_TOKEN in the environment'],
+  ['config', 'all flags come from model.yaml and the preset'],
+  ['headless', 'evalgraph needs the HTTP server'],
+]);
+
+type FlagValue = string | number | boolean;
+
+/** One checked `vllm serve` flag from a model's vllm_args. */
+export interface CheckedFlag {
+  name: string;
+  kind: VllmFlagKind;
+  value: FlagValue;
+}
+
+/**
+ * Checks a model's `vllm_args` against the flags vLLM's parser accepts; every problem is reported at once
+ * as a ConfigError naming the model file and `vllm_args.<key>`, with a did-you-mean.
+ */
+export function checkVllmArgs(modelName: string, vllmArgs: Record<string, FlagValue>): CheckedFlag[] {
+  const file = CONFIG_PATHS.model(modelName);
+  const problems: ConfigProblem[] = [];
+  const out: CheckedFlag[] = [];
+  for (const [key, v] of Object.entries(vllmArgs)) {
+    const name = flagName(key);
+    const field = `vllm_args.${key}`;
+    const reserved = RESERVED.get(name);
+    if (reserved) {
+      problems.push({ file, field, expected: 'a flag evalgraph does not set itself', found: `"${key}"`, hint: reserved });
+      continue;
+    }
+    const kind = VLLM_SERVE_FLAGS[name];
+    if (!kind) {
+      const guess = didYouMean(name, Object.keys(VLLM_SERVE_FLAGS));
+      problems.push({
+        file,
+        field,
+        expected: `a flag \`vllm serve\` accepts (checked against ${VLLM_FLAGS_CHECKED_AGAINST})`,
+        found: `"${key}"`,
+        hint: guess ? `did you mean "${guess.replace(/-/g, '_')}"?` : 'see `vllm serve --help=all`',
+      });
+      continue;
+    }
+    if (kind === 'value' && typeof v === 'boolean') {
+      problems.push({ file, field, expected: `a value for --${name}`, found: String(v), hint: `--${name} takes a value, it is not an on/off switch` });
+      continue;
+    }
+    if (kind !== 'value' && typeof v !== 'boolean') {
+      problems.push({ file, field, expected: 'true or false', found: JSON.stringify(v), hint: `--${name} is an on/off switch` });
+      continue;
+    }
+    out.push({ name, kind, value: v });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
+
+/** Tensor-parallel degree a model asks for (how many GPUs one server takes). */
+export function tensorParallelSize(model: ModelConfig): number {
+  const v = model.vllm_args['tensor_parallel_size'] ?? model.vllm_args['tensor-parallel-size'];
+  return typeof v === 'number' && v >= 1 ? Math.floor(v) : 1;
+}
+
+/** Absolute path of a model's chat template, or undefined. */
+export function chatTemplatePath(model: ModelConfig, workspaceRoot: string): string | undefined {
+  if (!model.chat_template) return undefined;
+  return isAbsolute(model.chat_template) ? model.chat_template : join(workspaceRoot, model.chat_template);
+}
+
+/**
+ * The engine settings evalgraph derives from model + preset + GPU, before the model's own vllm_args
+ * (which override them). Ordered map: flag name → value.
+ */
+export function derivedVllmFlags(input: VllmArgsInput): Map<string, FlagValue> {
+  const { model, preset } = input;
+  const m = new Map<string, FlagValue>();
+  m.set('revision', model.revision);
+  m.set('host', '127.0.0.1');
+  m.set('port', input.port);
+  m.set('served-model-name', input.modelName);
+  m.set('gpu-memory-utilization', preset.gpu_memory_utilization);
+  m.set('max-model-len', effectiveMaxModelLen(model.architecture, preset));
+  m.set('max-num-seqs', preset.max_num_seqs);
+  if (preset.max_num_batched_tokens !== undefined) m.set('max-num-batched-tokens', preset.max_num_batched_tokens);
+  m.set('kv-cache-dtype', preset.kv_cache_dtype);
+  m.set('dtype', preset.dtype);
+  m.set('enable-prefix-caching', preset.enable_prefix_caching);
+  m.set('enable-chunked-prefill', preset.enable_chunked_prefill);
+  if (preset.enforce_eager) m.set('enforce-eager', true);
+  if (preset.swap_space !== undefined) m.set('swap-space', preset.swap_space);
+  if (model.trust_remote_code) m.set('trust-remote-code', true);
+  const template = chatTemplatePath(model, input.workspaceRoot);
+  if (template) m.set('chat-template', template);
+  m.set('tokenizer-mode', model.tokenizer_mode);
+  if (model.family === 'qwen3') m.set('reasoning-parser', 'qwen3');
+  // Without this vLLM silently applies the model's generation_config.json sampling defaults to every request.
+  m.set('generation-config', 'vllm');
+  m.set('seed', 0);
+  if (input.logitsProcessors?.length) m.set('logits-processors', input.logitsProcessors.join(' '));
+  // One access-log line per request drowns the start-up log that failure diagnosis reads.
+  m.set('disable-uvicorn-access-log', true);
+  return m;
+}
+
+/** The merged flags (derived, then the model's vllm_args) as name → value, each checked against vLLM's list. */
+export function mergedVllmFlags(input: VllmArgsInput): Map<string, FlagValue> {
+  const merged = derivedVllmFlags(input);
+  for (const f of checkVllmArgs(input.modelName, input.model.vllm_args)) merged.set(f.name, f.value);
+  return merged;
+}
+
+/** Renders flags as argv, honouring BooleanOptionalAction (`--x` / `--no-x`) and store_true switches. */
+export function renderFlags(flags: Map<string, FlagValue>): string[] {
+  const argv: string[] = [];
+  for (const [name, v] of flags) {
+    const kind = VLLM_SERVE_FLAGS[name];
+    if (!kind) throw new Error(`internal: --${name} is not in VLLM_SERVE_FLAGS`);
+    if (kind === 'bool') argv.push(v ? `--${name}` : `--no-${name}`);
+    else if (kind === 'switch') {
+      if (v) argv.push(`--${name}`);
+    } else if (name === 'logits-processors') argv.push(`--${name}`, ...String(v).split(' '));
+    else argv.push(`--${name}`, String(v));
+  }
+  return argv;
+}
+
+/** `serve <hf_id> --revision ... --port ...`: the argv after the vllm executable. */
+export function buildVllmServeArgs(input: VllmArgsInput): string[] {
+  return ['serve', input.model.hf_id, ...renderFlags(mergedVllmFlags(input))];
+}

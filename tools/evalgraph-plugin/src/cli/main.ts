@@ -1,0 +1,44 @@
+import { findWorkspaceRoot } from './workspace-root';
+import { writeSchemas, staleSchemas } from './schemas';
+
+const USAGE = `usage: evalgraph <command>
+
+  doctor                 check the environment (Node, Python, vLLM, GPUs, CUDA driver, disk, HF token, ports)
+  cache stats            size and entries of the request cache
+  cache prune [--older-than-days N] [--model NAME]
+                         delete request-cache entries
+  schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
+`;
+
+/** Entry point of the evalgraph CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const root = findWorkspaceRoot(process.cwd());
+  const [cmd, sub, ...rest] = argv;
+  switch (cmd) {
+    case 'schemas': {
+      if (sub === '--check') {
+        const stale = staleSchemas(root);
+        if (stale.length) {
+          console.error(`stale JSON Schemas in configs/schema: ${stale.join(', ')} — run: npx evalgraph schemas`);
+          return 1;
+        }
+        console.log('configs/schema is up to date');
+        return 0;
+      }
+      for (const f of writeSchemas(root)) console.log(`wrote ${f}`);
+      return 0;
+    }
+    case 'doctor':
+      return (await import('./doctor')).doctor(root);
+    case 'cache':
+      return (await import('./cache')).cache(root, sub, rest);
+    case undefined:
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return cmd ? 0 : 2;
+    default:
+      console.error(`unknown command "${cmd}"\n${USAGE}`);
+      return 2;
+  }
+}
