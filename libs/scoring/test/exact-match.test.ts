@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetConfig, type DatasetRecord, type EvalResponse } from '@evalgraph/core';
-import { exactMatchScorer, numericScorer, lastNumber, regexFilter, exactMatch, pySub, pyStrip, aggregateScores } from '../src/exact-match';
+import { exactMatchScorer, numericScorer, lastNumber, regexFilter, exactMatch, pySub, pyStrip, aggregateScores, answerPart } from '../src/exact-match';
 import type { ScoringContext } from '../src/types';
 
 function ctxFor(scorer: 'exact-match' | 'numeric', extra: Partial<DatasetConfig> = {}, samplesPerTask = 1): ScoringContext {
@@ -62,6 +62,20 @@ describe('exact-match scorer', () => {
     expect(out.map((r) => [r.sample_index, r.score])).toEqual([[0, 1], [1, 0], [2, 1]]);
     const [m] = exactMatchScorer.aggregate(out, ctx);
     expect(m.value).toBeCloseTo(2 / 3);
+  });
+});
+
+describe('reasoning left in the text', () => {
+  it('scores only what follows </think>; an unclosed <think> has no answer', async () => {
+    expect(answerPart('<think>maybe 12</think>\n\n42')).toBe('\n\n42');
+    expect(answerPart('<think>still thinking about 12')).toBe('');
+    expect(answerPart('plain 7')).toBe('plain 7');
+    const ctx = ctxFor('numeric');
+    const s = numericScorer.buildRequests({ id: 'n', input: 'q', target: '42', metadata: {} }, ctx);
+    const [a] = await numericScorer.score(s, [gen('<think>it could be 41</think>The answer is 42.')], ctx);
+    expect(a).toMatchObject({ score: 1, response: '<think>it could be 41</think>The answer is 42.' });
+    const [b] = await numericScorer.score(s, [gen('<think>it is 42 probably, let me check', 'length')], ctx);
+    expect(b).toMatchObject({ score: 0, outcome: 'truncated', extracted: null });
   });
 });
 

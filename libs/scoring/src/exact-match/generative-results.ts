@@ -18,6 +18,17 @@ export interface GenerativeCheck {
 }
 
 /**
+ * The part of a response that is scored. Reasoning normally arrives separately (`reasoning`), but
+ * an endpoint without a reasoning parser leaves `<think>...</think>` in the text: only what follows
+ * the last `</think>` is the answer, and an unclosed `<think>` (cut while thinking) has none.
+ */
+export function answerPart(text: string): string {
+  const end = text.lastIndexOf('</think>');
+  if (end >= 0) return text.slice(end + '</think>'.length);
+  return /^\s*<think>/.test(text) ? '' : text;
+}
+
+/**
  * The outcome of a scored generation: correct when the primary score is 1; otherwise no
  * extracted answer is "truncated" when generation hit the token limit and "no_answer" when it
  * stopped on its own; an extracted but different answer is "wrong".
@@ -64,7 +75,7 @@ export function scoreGenerations(sample: SampleRequests, responses: readonly Eva
     const sampleIndex = req.sample_index ?? i;
     const res = responses[i];
     if (res === undefined || res.kind !== 'generate') return failedSampleResult(sample, sampleIndex, checker.metrics, res);
-    const verdict = checker.check(res.text);
+    const verdict = checker.check(answerPart(res.text));
     const score = verdict.scores[primary] ?? 0;
     return {
       id: sample.record.id,

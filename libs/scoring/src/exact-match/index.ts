@@ -3,7 +3,7 @@ export { numericScorer, lastNumber, parseNumber, numericEqual } from './numeric-
 export { exactMatch, exactMatchNormalize, type ExactMatchOptions } from './hf-exact-match';
 export { regexFilter, INVALID } from './regex-filter';
 export { pyRegex, pyFindall, pySub, pyStrip, UnsupportedPatternError } from './python-regex';
-export { scoreGenerations, failedSampleResult, generationOutcome, aggregateScores, type AnswerCheck, type GenerativeCheck } from './generative-results';
+export { scoreGenerations, failedSampleResult, generationOutcome, aggregateScores, answerPart, type AnswerCheck, type GenerativeCheck } from './generative-results';
 export { InvalidRecordError, requireTarget } from './record-errors';
 export { parseScorerOptions } from './scorer-options';
 export { simplePromptTurns } from './simple-prompt';

@@ -19,6 +19,7 @@ import {
   type Preset,
 } from '@evalgraph/core';
 import type { Backend, RunStats } from '@evalgraph/inference/src/types';
+import pLimit from 'p-limit';
 import { getScorer } from '../registry';
 import type { SampleRequests, ScoringContext, ScoringServices } from '../types';
 
@@ -62,6 +63,8 @@ export interface CellSummary {
   errorRate: number;
   stats: RunStats;
 }
+
+const SCORING_CONCURRENCY = 32;
 
 const ALL_OUTCOMES: Outcome[] = ['correct', 'wrong', 'no_answer', 'truncated', 'sandbox_timeout', 'sandbox_error', 'server_error', 'judge_error'];
 
@@ -123,11 +126,10 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
       ? pending.map((p) => ({ sample: p.sample, requests: scorer.followUp!(samples[p.sample], responses[p.sample], ctx) ?? [] })).filter((p) => p.requests.length > 0)
       : [];
   }
-  const results: SampleResult[] = [];
-  for (let i = 0; i < samples.length; i++) {
-    const scored = await scorer.score(samples[i], responses[i], ctx);
-    for (const r of scored) results.push(SampleResult.parse(r));
-  }
+  // Scoring can wait on a judge or the sandbox: overlap samples, bounded, and keep their order in the output.
+  const limit = pLimit(SCORING_CONCURRENCY);
+  const scored = await Promise.all(samples.map((s, i) => limit(async () => scorer.score(s, responses[i], ctx))));
+  const results: SampleResult[] = scored.flat().map((r) => SampleResult.parse(r));
   const metrics = scorer.aggregate(results, ctx);
   const outcomes = Object.fromEntries(ALL_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const r of results) outcomes[r.outcome]++;
