@@ -4,8 +4,9 @@ import { buildCheck, followInstructions, INSTRUCTION_IDS, InstructionArgsError, 
 const check = (id: InstructionId, kwargs: Record<string, unknown>, response: string) => buildCheck(id, kwargs)(response);
 
 // Triple-quoted test messages of google-research instruction_following_eval/instructions_test.py
-// start with "\n  " and indent every line by two spaces; `py` rebuilds them from the visible text.
-const py = (lines: string[]) => `\n${lines.map((l) => `  ${l}`).join('\n')}`;
+// (some shortened) start with "\n", indent every non-blank line by two spaces and often end with
+// "\n  "; `py` rebuilds them from the visible lines ('' last = that closing "  ").
+const py = (lines: string[]) => `\n${lines.map((l, i) => (l === '' && i < lines.length - 1 ? '' : `  ${l}`)).join('\n')}`;
 
 interface Case {
   kwargs: Record<string, unknown>;
@@ -149,6 +150,8 @@ const CASES: Record<InstructionId, Case[]> = {
     { kwargs: {}, response: py(['THIS IS AN ENGLISH SENTENCE. EVERY LETTER IS CAPITALIZED!!! AMAZING.', '']), expected: true, source: `${GOOGLE} test_english_capital_checker` },
     { kwargs: {}, response: py(['Every Word Is Capitalized.', '']), expected: false, source: `${GOOGLE} test_english_capital_checker` },
     { kwargs: {}, response: 'DAS IST EIN DEUTSCHER TEXT UND ER IST NICHT ENGLISCH.', expected: false, source: `${HAND} (not English)` },
+    // isupper() is False without cased characters, so langdetect never runs (and cannot excuse it).
+    { kwargs: {}, response: '1234 !!!', expected: false, source: `${HAND} (short-circuit before langdetect)` },
   ],
   'change_case:english_lowercase': [
     { kwargs: {}, response: py(['every letter is lowercase.', '']), expected: true, source: `${GOOGLE} test_english_lowercase_checker` },
@@ -237,5 +240,12 @@ describe('IFEval kwargs', () => {
     expect(() => buildCheck('language:response_language', { language: 'xx' })).toThrow(/language/);
     expect(() => buildCheck('punctuation:no_comma', { extra: 1 })).toThrow(/extra|unrecognized/i);
     expect(() => buildCheck('keywords:key_sentences', {})).toThrow(/unknown instruction id/);
+    // Keywords are regex patterns in the reference (re.search); one that does not compile fails at bind time.
+    expect(() => buildCheck('keywords:existence', { keywords: ['(unclosed'] })).toThrow(InstructionArgsError);
+  });
+
+  it('uses keywords as Python regexes, as re.search(keyword, value, re.IGNORECASE) does', () => {
+    expect(check('keywords:existence', { keywords: ['colou?r'] }, 'What a COLOR!')).toBe(true);
+    expect(check('keywords:frequency', { keyword: 'a.c', frequency: 2, relation: 'at least' }, 'abc aXc')).toBe(true);
   });
 });

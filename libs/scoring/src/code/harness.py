@@ -204,7 +204,7 @@ def _segment_lines(code_lines, node):
         return code_lines[start][node.col_offset : node.end_col_offset]
     first = code_lines[start][node.col_offset :]
     last = code_lines[end][: node.end_col_offset]
-    return "\n".join([first] + code_lines[start + 1 : end] + [last])
+    return b"\n".join([first] + code_lines[start + 1 : end] + [last])
 
 
 def extract_target_code_or_empty(code, entrypoint=None):
@@ -483,7 +483,10 @@ def mode_evalplus(job):
     entry_point = job["entry_point"]
     solution = job["solution"]
     if job.get("sanitize", True):
-        solution = sanitize(solution, entry_point)
+        try:
+            solution = sanitize(solution, entry_point)
+        except Exception as e:  # a sanitizer bug must not turn into a wrong answer: run the code as given
+            emit({"event": "error", "error": "sanitize failed: %s: %s" % (type(e).__name__, e)})
     emit({"event": "sanitized", "solution": solution[:20000]})
     base_input = json.loads(job["base_input"])
     plus_input = json.loads(job["plus_input"])

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { detectLanguage } from './language';
 import {
-  pyFindall, pyIsLower, pyIsUpper, pyLstrip, pyRstrip, pySearch, pySplit, pySplitWs, pyStrip, removePrefix, removeSuffix,
+  pyFindall, pyIsLower, pyIsUpper, pyLstrip, PyPatternError, pyRe, pyRstrip, pySearch, pySplit, pySplitWs, pyStrip, removePrefix, removeSuffix,
+  type PyFlags,
 } from './py';
 import { countSentences } from './punkt';
 import { countWords, wordTokenize } from './words';
@@ -45,6 +46,13 @@ function def<S extends z.ZodType>(kwargs: S, build: (kwargs: z.infer<S>) => Chec
 
 const none = z.object({}).strict();
 
+// Arguments the reference uses as regex patterns are compiled when the check is bound, so a
+// pattern JavaScript cannot express fails before any request is sent.
+function compiled(patterns: string[], flags?: PyFlags): string[] {
+  for (const p of patterns) pyRe(p, flags);
+  return patterns;
+}
+
 // langdetect raising (no letters) counts as followed in the reference.
 function isLanguage(value: string, code: string): boolean {
   const detected = detectLanguage(value);
@@ -54,18 +62,18 @@ function isLanguage(value: string, code: string): boolean {
 const INSTRUCTIONS = {
   // KeywordChecker: every keyword is searched as a regex, case-insensitively.
   'keywords:existence': def(z.object({ keywords: z.array(Text).min(1) }).strict(), ({ keywords }) => {
-    const sorted = [...keywords].sort();
+    const sorted = compiled([...keywords].sort(), { ignoreCase: true });
     return (value) => sorted.every((k) => pySearch(k, value, { ignoreCase: true }));
   }),
   // KeywordFrequencyChecker: non-overlapping regex matches of the stripped keyword.
   'keywords:frequency': def(z.object({ keyword: Text, frequency: Count, relation: Relation }).strict(), ({ keyword, frequency, relation }) => {
-    const k = pyStrip(keyword);
+    const [k] = compiled([pyStrip(keyword)], { ignoreCase: true });
     return (value) => compare(pyFindall(k, value, { ignoreCase: true }).length, relation, frequency);
   }),
   // ForbiddenWords: \b-delimited regex search for each word.
   'keywords:forbidden_words': def(z.object({ forbidden_words: z.array(Text).min(1) }).strict(), ({ forbidden_words }) => {
-    const words = [...new Set(forbidden_words)].sort();
-    return (value) => !words.some((w) => pySearch(`\\b${w}\\b`, value, { ignoreCase: true }));
+    const patterns = compiled([...new Set(forbidden_words)].sort().map((w) => `\\b${w}\\b`), { ignoreCase: true });
+    return (value) => !patterns.some((p) => pySearch(p, value, { ignoreCase: true }));
   }),
   // LetterFrequencyChecker (Google's version: any single character, e.g. "#" or "!", is counted as
   // given; the harness's copy replaces non a-z letters by a random one).
@@ -131,7 +139,7 @@ const INSTRUCTIONS = {
   // PostscriptChecker: the two markers the dataset uses have fixed patterns; any other is a regex.
   'detectable_content:postscript': def(z.object({ postscript_marker: Text }).strict(), ({ postscript_marker }) => {
     const marker = pyStrip(postscript_marker);
-    const pattern = marker === 'P.P.S' ? '\\s*p\\.\\s?p\\.\\s?s.*$' : marker === 'P.S.' ? '\\s*p\\.\\s?s\\..*$' : `\\s*${marker.toLowerCase()}.*$`;
+    const [pattern] = compiled([marker === 'P.P.S' ? '\\s*p\\.\\s?p\\.\\s?s.*$' : marker === 'P.S.' ? '\\s*p\\.\\s?s\\..*$' : `\\s*${marker.toLowerCase()}.*$`], { multiline: true });
     return (value) => pySearch(pattern, value.toLowerCase(), { multiline: true });
   }),
   // BulletListChecker: "* item" and "- item" lines, exactly num_bullets of them.
@@ -151,7 +159,7 @@ const INSTRUCTIONS = {
   }),
   // SectionChecker: the splitter is used as a regex, followed by a number.
   'detectable_format:multiple_sections': def(z.object({ section_spliter: Text, num_sections: Count }).strict(), ({ section_spliter, num_sections }) => {
-    const pattern = `\\s?${pyStrip(section_spliter)}\\s?\\d+\\s?`;
+    const [pattern] = compiled([`\\s?${pyStrip(section_spliter)}\\s?\\d+\\s?`]);
     return (value) => pySplit(pattern, value).length - 1 >= num_sections;
   }),
   'detectable_format:json_format': def(none, () => (value) => {
@@ -188,14 +196,9 @@ const INSTRUCTIONS = {
     ({ capital_frequency, capital_relation }) => (value) =>
       compare(wordTokenize(value).filter(pyIsUpper).length, capital_relation, capital_frequency),
   ),
-  'change_case:english_capital': def(none, () => (value) => {
-    const lang = detectLanguage(value);
-    return lang === null || (pyIsUpper(value) && lang === 'en');
-  }),
-  'change_case:english_lowercase': def(none, () => (value) => {
-    const lang = detectLanguage(value);
-    return lang === null || (pyIsLower(value) && lang === 'en');
-  }),
+  // `value.isupper() and langdetect.detect(value) == "en"`: detection runs only on cased text.
+  'change_case:english_capital': def(none, () => (value) => pyIsUpper(value) && isLanguage(value, 'en')),
+  'change_case:english_lowercase': def(none, () => (value) => pyIsLower(value) && isLanguage(value, 'en')),
   'punctuation:no_comma': def(none, () => (value) => !value.includes(',')),
   'startend:quotation': def(none, () => (value) => {
     const v = pyStrip(value);
@@ -235,7 +238,12 @@ export function buildCheck(id: string, kwargs: Record<string, unknown>): Check {
     const reason = parsed.error.issues.map((i) => `${i.path.join('.') || '(kwargs)'}: ${i.message}`).join('; ');
     throw new InstructionArgsError(id, `invalid kwargs ${JSON.stringify(present)}: ${reason}`);
   }
-  return instruction.build(parsed.data);
+  try {
+    return instruction.build(parsed.data);
+  } catch (e) {
+    if (e instanceof PyPatternError || e instanceof SyntaxError) throw new InstructionArgsError(id, e.message);
+    throw e;
+  }
 }
 
 /**

@@ -6,8 +6,10 @@
  */
 import data from './punkt-english-model.json';
 
+/** Abbreviation types (lowercase, without the final period). */
 export const ABBREVIATIONS: ReadonlySet<string> = new Set(data.abbrev_types);
 
+/** Frequent sentence starters (lowercase). */
 export const SENT_STARTERS: ReadonlySet<string> = new Set(data.sentence_starters);
 
 /** Collocations as "first\u0000second" keys. */
