@@ -10,7 +10,7 @@ const src = (lib: string) => `{workspaceRoot}/libs/${lib}/src/**/*`;
 const CELL_CODE = [
   src('core'),
   src('inference'),
-  `{workspaceRoot}/libs/datasets/src/prepared.ts`,
+  '{workspaceRoot}/libs/datasets/src/read-prepared.ts', '{workspaceRoot}/libs/datasets/src/paths.ts',
   `{workspaceRoot}/libs/scoring/src/*.ts`,
   `{workspaceRoot}/libs/scoring/src/prompts/**/*`,
   `{workspaceRoot}/libs/scoring/src/runner/**/*`,

@@ -1,0 +1,16 @@
+export { prepareDataset, normalizerFor, type PrepareOptions } from './prepare';
+export { readPrepared, readPreparedAux, readManifest, listPreparedAux, type PreparedDataset } from './read-prepared';
+export { summarizeDataset, summarizeRecords, renderSummaryMarkdown, writeSummary, lengthStats, type DatasetSummary, type LengthStats } from './summary';
+export { preparedDir, downloadsDir } from './paths';
+export { sourceUrl } from './source-url';
+export { resolveMirror, DOWNLOAD_TIMEOUT_MS, type MirrorChoice, type FetchedFrom } from './source-files';
+export { DownloadError } from './download-error';
+export { NORMALIZERS, NORMALIZER_VERSION } from './formats/registry';
+export type { Normalizer, NormalizeInput, Normalized, SourceText } from './formats/types';
+export { parseCsv } from './formats/csv';
+export { rawJsonMembers } from './formats/raw-json';
+export { gsm8kTarget } from './formats/gsm8k';
+export { hellaswagPreprocess } from './formats/hellaswag';
+export { mmluDescription, mmluSubject } from './formats/mmlu';
+export { MBPP_FEWSHOT_IDS, MBPP_TEST_IDS } from './formats/mbpp';
+export { TRUTHFULQA_QA_PROMPT, truthfulqaPrompt } from './formats/truthfulqa-common';

@@ -1,0 +1,144 @@
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { IntegrityError, MissingDependencyError, sha256, writeFileAtomic, type DatasetConfig } from '@evalgraph/core';
+import { datasetConfigFile, downloadsDir } from './paths';
+import { sourceUrl } from './source-url';
+import { DownloadError } from './download-error';
+
+type SourceFile = DatasetConfig['source']['files'][number];
+
+/** Where a source file's bytes came from. */
+export type FetchedFrom = 'network' | 'mirror' | 'cache';
+
+/** A local mirror directory and what chose it (for messages). */
+export interface MirrorChoice {
+  dir: string;
+  origin: 'option' | 'EVALGRAPH_DATA_MIRROR' | 'config';
+}
+
+/** One verified, decompressed source file. */
+export interface LoadedSource {
+  file: SourceFile;
+  text: string;
+  from: FetchedFrom;
+}
+
+/** How long one download may take before it is reported as failed. */
+export const DOWNLOAD_TIMEOUT_MS = 300_000;
+
+/**
+ * Picks the mirror: the option, else EVALGRAPH_DATA_MIRROR, else the config's `mirror` (relative to the
+ * workspace root). An explicit mirror must exist; the config's is used only when its directory exists,
+ * so the same config downloads the pinned source where no mirror sits beside the workspace (the bytes
+ * are sha256-checked either way).
+ */
+export function resolveMirror(root: string, config: DatasetConfig, option?: string, env: NodeJS.ProcessEnv = process.env): MirrorChoice | undefined {
+  const explicit: MirrorChoice | undefined = option
+    ? { dir: resolve(root, option), origin: 'option' }
+    : env.EVALGRAPH_DATA_MIRROR
+      ? { dir: resolve(env.EVALGRAPH_DATA_MIRROR), origin: 'EVALGRAPH_DATA_MIRROR' }
+      : undefined;
+  if (explicit) {
+    if (!existsSync(explicit.dir) || !statSync(explicit.dir).isDirectory()) {
+      throw new MissingDependencyError(`the dataset mirror ${explicit.dir} (from ${explicit.origin}) is not a directory`, 'point EVALGRAPH_DATA_MIRROR at a directory laid out like shared/datasets, or unset it to download the pinned sources');
+    }
+    return explicit;
+  }
+  if (config.mirror) {
+    const dir = resolve(root, config.mirror);
+    if (existsSync(dir) && statSync(dir).isDirectory()) return { dir, origin: 'config' };
+  }
+  return undefined;
+}
+
+/** Context shared by the files of one prepare. */
+export interface LoadContext {
+  root: string;
+  name: string;
+  config: DatasetConfig;
+  mirror?: MirrorChoice;
+  fetchImpl: typeof fetch;
+}
+
+function label(ctx: LoadContext, index: number, where: string): string {
+  const file = ctx.config.source.files[index];
+  return `dataset ${ctx.name}: ${file.path} (source.files.${index} of ${datasetConfigFile(ctx.name)}, read from ${where})`;
+}
+
+function verify(ctx: LoadContext, index: number, bytes: Uint8Array, where: string): void {
+  const expected = ctx.config.source.files[index].sha256;
+  const found = sha256(bytes);
+  if (found !== expected) throw new IntegrityError(label(ctx, index, where), expected, found);
+}
+
+function readMirror(ctx: LoadContext, mirror: MirrorChoice, index: number): Buffer {
+  const file = ctx.config.source.files[index];
+  const path = join(mirror.dir, file.mirror_path);
+  if (!existsSync(path)) {
+    const { repo, revision } = ctx.config.source;
+    throw new MissingDependencyError(
+      `dataset ${ctx.name}: ${file.mirror_path} is not in the mirror ${mirror.dir} (chosen by ${mirror.origin})`,
+      `put ${file.path} of ${repo}@${revision} (sha256 ${file.sha256}) at ${path}, or set EVALGRAPH_DATA_MIRROR to a directory laid out like shared/datasets that has it` +
+        (mirror.origin === 'config' ? `, or remove \`mirror:\` from ${datasetConfigFile(ctx.name)} to download the pinned source` : mirror.origin === 'EVALGRAPH_DATA_MIRROR' ? ', or unset it to download the pinned source' : ''),
+    );
+  }
+  return readFileSync(path);
+}
+
+async function download(ctx: LoadContext, index: number): Promise<{ bytes: Buffer; from: FetchedFrom }> {
+  const file = ctx.config.source.files[index];
+  const cached = join(downloadsDir(ctx.root), file.sha256);
+  if (existsSync(cached)) {
+    const bytes = readFileSync(cached);
+    if (sha256(bytes) === file.sha256) return { bytes, from: 'cache' };
+    unlinkSync(cached); // a damaged cache entry is not an integrity failure of the source: fetch again
+  }
+  const url = sourceUrl(ctx.config.source, file.path);
+  let bytes: Buffer;
+  try {
+    const res = await ctx.fetchImpl(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
+    if (!res.ok) throw new DownloadError(ctx.name, url, `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
+    bytes = Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    if (e instanceof DownloadError) throw e;
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const reason = err.name === 'TimeoutError' ? `no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    throw new DownloadError(ctx.name, url, reason);
+  }
+  verify(ctx, index, bytes, url);
+  writeFileAtomic(cached, bytes);
+  return { bytes, from: 'network' };
+}
+
+function decode(ctx: LoadContext, index: number, bytes: Buffer): string {
+  const file = ctx.config.source.files[index];
+  if (!file.path.endsWith('.gz') && !file.mirror_path.endsWith('.gz')) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch (e) {
+    throw new Error(`dataset ${ctx.name}: ${file.path} is not valid gzip (${(e as Error).message})`);
+  }
+}
+
+/** Reads (mirror) or downloads (cache, network) one pinned source file, verifies its sha256 and decompresses it. */
+export async function loadSourceFile(ctx: LoadContext, index: number): Promise<LoadedSource> {
+  const file = ctx.config.source.files[index];
+  let bytes: Buffer;
+  let from: FetchedFrom;
+  if (ctx.mirror) {
+    bytes = readMirror(ctx, ctx.mirror, index);
+    verify(ctx, index, bytes, join(ctx.mirror.dir, file.mirror_path));
+    from = 'mirror';
+  } else {
+    ({ bytes, from } = await download(ctx, index));
+  }
+  return { file, text: decode(ctx, index, bytes), from };
+}
+
+/** The manifest's summary of where the files came from: network if any was downloaded. */
+export function overallOrigin(froms: FetchedFrom[]): FetchedFrom {
+  if (froms.includes('network')) return 'network';
+  if (froms.includes('cache')) return 'cache';
+  return 'mirror';
+}
