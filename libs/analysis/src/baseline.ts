@@ -1,4 +1,6 @@
-import type { BaselineCell, BaselineReport, BaselineRow, BaselineSummary, ComparisonResult } from './schemas';
+import { readFileSync } from 'node:fs';
+import { BaselineSummary as BaselineSummarySchema, type BaselineCell, type BaselineReport, type BaselineRow, type BaselineSummary, type ComparisonResult } from './schemas';
+import { ResultFileError, validateWith } from './validate';
 import { pairTables, tableSize } from './pairing';
 import { comparePaired, compareUnpaired } from './stats/paired';
 import type { BootstrapOptions } from './stats/intervals';
@@ -55,4 +57,26 @@ export function baseline(current: readonly BaselineCell[], base: BaselineSummary
     missing_in_current: base.cells.filter((c) => !curKeys.has(c.key)).map((c) => c.key),
     new_in_current: current.filter((c) => !baseByKey.has(c.key)).map((c) => c.key),
   };
+}
+
+/** Parses summary.json text obtained elsewhere (e.g. `git show <ref>:<path>`) as a baseline; `source` names it in errors. */
+export function parseBaselineSummary(text: string, source: string): BaselineSummary {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ResultFileError(source, [`not valid JSON (${(e as Error).message})`], 'baseline');
+  }
+  return validateWith(BaselineSummarySchema, data, source, 'baseline');
+}
+
+/** Reads a stored summary.json as a baseline (ajv-validated against the generated JSON Schema). */
+export function readBaselineSummary(file: string): BaselineSummary {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ResultFileError(file, [`not readable (${(e as NodeJS.ErrnoException).code ?? String(e)})`], 'baseline');
+  }
+  return parseBaselineSummary(text, file);
 }

@@ -23,8 +23,8 @@ export function clip(text: string, max: number): string {
 const sampleKey = (s: Pick<SampleResult, 'id' | 'sample_index'>) => `${s.id}\u0000${s.sample_index}`;
 
 /**
- * Per dataset, the samples that every variant scored but not all the same way; `limit` caps how many are
- * kept per dataset (the total is still counted).
+ * Per dataset, the samples that every variant answered where some variant got it right (outcome
+ * "correct") and another did not; `limit` caps how many are kept per dataset (the total is still counted).
  */
 export function disagreements(cells: readonly LoadedCell[], opts: { limit?: number; promptChars?: number } = {}): DisagreementSet[] {
   const limit = opts.limit ?? 50;
@@ -42,7 +42,8 @@ export function disagreements(cells: readonly LoadedCell[], opts: { limit?: numb
       if (all.some((s) => !s)) continue;
       compared++;
       const present = all as SampleResult[];
-      if (present.every((s) => s.score === first.score)) continue;
+      const right = present.filter((s) => s.outcome === 'correct').length;
+      if (right === 0 || right === present.length) continue;
       total++;
       if (shown.length < limit) {
         shown.push({

@@ -97,7 +97,6 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
       metadata: { description: `${cell.variant} (${cell.model}, ${cell.mode}, ${cell.preset}) on ${cell.dataset}` },
     };
   }
-  const cellOutputs = { dependentTasksOutputFiles: '**/*.{json,jsonl}', transitive: false };
   targets.evaluate = {
     executor: 'nx:noop',
     dependsOn: resolved.cells.map((c) => ({ target: c.target, params: 'forward' as const })),
@@ -109,7 +108,7 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
     options: { pipeline: name },
     dependsOn: ['evaluate'],
     inputs: [pipelineFile, { dependentTasksOutputFiles: '**/*.{json,jsonl}', transitive: true }, ...pipelineCode('compare'), externalDeps],
-    outputs: [`{workspaceRoot}/results/${name}/compare.json`],
+    outputs: [`{workspaceRoot}/results/${name}/compare`],
     cache: true,
   };
   targets.report = {
@@ -117,7 +116,7 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
     options: { pipeline: name },
     dependsOn: ['compare'],
     inputs: [pipelineFile, { dependentTasksOutputFiles: '**/*.{json,jsonl}', transitive: true }, ...pipelineCode('report'), { externalDependencies: ['vega', 'vega-lite', 'ajv'] }],
-    outputs: [`{workspaceRoot}/results/${name}/staging`],
+    outputs: [`{workspaceRoot}/results/${name}/candidate`],
     cache: true,
   };
   targets.readiness = {
@@ -127,7 +126,6 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
     cache: false,
   };
   targets['report-rollback'] = { executor: '@evalgraph/plugin:rollback', options: { pipeline: name }, cache: false };
-  void cellOutputs;
   return {
     root: `pipelines/${name}`,
     name: projectName.pipeline(name),

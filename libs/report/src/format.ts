@@ -1,0 +1,38 @@
+/**
+ * Number formats shared by report.md, report.html and the tracker, so a shown number can be checked
+ * against metrics.json by rounding the source value the same way.
+ */
+export const DIGITS = { metric: 3, tokS: 1, ms: 0, gib: 1, pct: 2, p: 4, ratio: 2 } as const;
+
+const NA = '—';
+
+/** Fixed-point number, or an em dash for null / non-finite. */
+export function fixed(v: number | null | undefined, digits: number): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? NA : v.toFixed(digits);
+}
+
+export const fmt = {
+  metric: (v: number | null | undefined) => fixed(v, DIGITS.metric),
+  ci: (ci: readonly [number, number] | null | undefined, digits: number = DIGITS.metric) => (ci ? `[${fixed(ci[0], digits)}, ${fixed(ci[1], digits)}]` : NA),
+  tokS: (v: number | null | undefined) => fixed(v, DIGITS.tokS),
+  ms: (v: number | null | undefined) => fixed(v, DIGITS.ms),
+  gib: (v: number | null | undefined) => fixed(v, DIGITS.gib),
+  pct: (v: number | null | undefined) => (v === null || v === undefined ? NA : `${(v * 100).toFixed(DIGITS.pct)}%`),
+  p: (v: number | null | undefined) => (v === null || v === undefined ? NA : v < 1e-4 ? '<0.0001' : v.toFixed(DIGITS.p)),
+  ratio: (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? NA : `${v.toFixed(DIGITS.ratio)}×`),
+  signed: (v: number | null | undefined, digits: number = DIGITS.metric) => (v === null || v === undefined ? NA : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`),
+  int: (v: number | null | undefined) => (v === null || v === undefined ? NA : String(Math.round(v))),
+};
+
+/** Value rounded the way a format shows it (what a test compares a parsed number with). */
+export function roundTo(v: number, digits: number): number {
+  return Number(v.toFixed(digits));
+}
+
+/** Short commit id. */
+export function shortCommit(c: string | null): string {
+  return c ? c.slice(0, 12) : 'unknown';
+}
+
+/** Banner text shown wherever a dummy run's numbers appear. */
+export const DUMMY_BANNER = 'DUMMY BACKEND — not model results';

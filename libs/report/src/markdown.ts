@@ -1,0 +1,233 @@
+import { Outcome } from '@evalgraph/core';
+import { DUMMY_BANNER, fmt, shortCommit } from './format';
+import type { Summary } from './summary-schema';
+
+/** GitHub rejects PR comments over 65,536 characters; keep a margin. */
+export const MARKDOWN_LIMIT = 65_000;
+
+/** Escapes text for a Markdown table cell. */
+export function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;');
+}
+
+/** A Markdown table; rows past `limit` are replaced by one row saying how many were left out and where they are. */
+export function mdTable(header: string[], rows: string[][], limit = Infinity): string {
+  const shown = rows.slice(0, limit);
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...shown.map((r) => `| ${r.join(' | ')} |`)];
+  if (rows.length > shown.length) lines.push(`| … ${rows.length - shown.length} more rows in summary.json and report.html |${' |'.repeat(header.length - 1)}`);
+  return lines.join('\n');
+}
+
+const yes = (b: boolean) => (b ? 'yes' : 'no');
+
+function header(s: Summary): string {
+  const lines = [`# evalgraph report: ${s.pipeline}`, ''];
+  if (s.dummy) {
+    const n = s.cells.filter((c) => c.backend === 'dummy').length;
+    lines.push('> [!WARNING]', `> **${DUMMY_BANNER}.** ${n} of ${s.cells.length} cells ran on the in-process dummy backend: these numbers test the pipeline, not a model.`, '');
+  }
+  if (!s.complete) lines.push(`> [!CAUTION]`, `> **Partial run:** ${s.missing_cells.length} cell(s) have no results.`, '');
+  const gpu = s.meta.gpu.name ? `${s.meta.gpu.name} (${s.meta.gpu.profile})` : s.meta.gpu.profile;
+  const vllm = s.meta.vllm_versions.length ? `vLLM ${s.meta.vllm_versions.join(', ')}` : 'no vLLM';
+  lines.push(`Generated ${s.generated_at} · commit \`${shortCommit(s.meta.git_commit)}\`${s.meta.git_dirty ? ' (dirty)' : ''} · GPU ${gpu} · backend ${s.meta.backends.join(', ') || 'none'} · ${vllm} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`);
+  if (s.description) lines.push('', mdCell(s.description));
+  return lines.join('\n');
+}
+
+function readiness(s: Summary): string {
+  const rows = s.readiness.gates.map((g) => [g.gate, g.pass ? '✅ pass' : '❌ fail', g.value === null ? 'not measured' : String(g.value), g.threshold === null ? '—' : String(g.threshold), mdCell(g.reason)]);
+  return [`## Readiness: ${s.readiness.pass ? '✅ ready' : '❌ not ready'}`, '', mdTable(['gate', 'result', 'value', 'threshold', 'reason'], rows)].join('\n');
+}
+
+/** variant × dataset grid of the primary metric with its interval: the table most readers want. */
+function overview(s: Summary, limit: number): string {
+  const byKey = new Map(s.comparisons.matrix.map((r) => [r.key, r]));
+  const rows = s.variants.map((v) => [
+    mdCell(v.id),
+    ...s.datasets.map((d) => {
+      const r = byKey.get(`${v.id}/${d}`);
+      return r ? `${fmt.metric(r.value)} ${fmt.ci(r.ci95)}` : 'missing';
+    }),
+  ]);
+  return ['## Results (primary metric, 95% CI)', '', mdTable(['variant', ...s.datasets.map(mdCell)], rows, limit)].join('\n');
+}
+
+function matrix(s: Summary, limit: number): string {
+  const rows = s.comparisons.matrix.map((r) => [
+    mdCell(r.variant),
+    mdCell(r.dataset),
+    mdCell(r.metric),
+    fmt.metric(r.value),
+    fmt.ci(r.ci95),
+    String(r.n),
+    fmt.tokS(r.throughput_tok_s),
+    fmt.ms(r.latency_p50_ms),
+    fmt.ms(r.latency_p90_ms),
+    fmt.ms(r.latency_p99_ms),
+    fmt.gib(r.peak_gpu_memory_gib),
+    fmt.pct(r.error_rate),
+  ]);
+  return ['## Performance matrix', '', mdTable(['variant', 'dataset', 'metric', 'value', '95% CI', 'n', 'tok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak GiB', 'error rate'], rows, limit)].join('\n');
+}
+
+const sig = (c: { significant: boolean; p_value: number | null }) => (c.p_value === null ? 'untested' : c.significant ? '**yes**' : 'no');
+
+function scalingSection(s: Summary, limit: number): string {
+  if (!s.comparisons.scaling.length) return '';
+  const rows = s.comparisons.scaling.map((r) => [
+    mdCell(r.family),
+    mdCell(r.dataset),
+    `${mdCell(r.small)} → ${mdCell(r.large)}`,
+    fmt.metric(r.small_value),
+    fmt.metric(r.large_value),
+    `${fmt.signed(r.gain.diff)} ${fmt.ci(r.gain.ci95)}`,
+    fmt.p(r.gain.p_value),
+    sig(r.gain),
+    fmt.ratio(r.memory_ratio),
+    fmt.ratio(r.throughput_ratio),
+    fmt.ratio(r.accuracy_per_gib.ratio),
+    fmt.ratio(r.accuracy_per_1k_tok_s.ratio),
+  ]);
+  return [
+    '## Scaling: accuracy gain vs cost',
+    '',
+    mdTable(['family', 'dataset', 'small → large', 'small', 'large', 'gain [95% CI]', 'p', 'significant', 'memory', 'throughput', 'acc/GiB', 'acc per 1k tok/s'], rows, limit),
+    '',
+    '_Ratios are large ÷ small; the gain is paired on the same samples (McNemar for 0/1 outcomes, paired bootstrap otherwise)._',
+  ].join('\n');
+}
+
+function modesSection(s: Summary, limit: number): string {
+  if (!s.comparisons.modes.length) return '';
+  const rows = s.comparisons.modes.map((r) => [
+    mdCell(r.name),
+    mdCell(r.dataset),
+    `${mdCell(r.a)} vs ${mdCell(r.b)}`,
+    fmt.metric(r.a_value),
+    fmt.metric(r.b_value),
+    `${fmt.signed(r.accuracy.diff)} ${fmt.ci(r.accuracy.ci95)}`,
+    `${fmt.p(r.accuracy.p_value)} ${sig(r.accuracy)}`,
+    `${fmt.signed(r.completion_tokens.diff, 0)} ${fmt.ci(r.completion_tokens.ci95, 0)}`,
+    `${fmt.signed(r.latency_ms.diff, 0)} ${fmt.ci(r.latency_ms.ci95, 0)}`,
+  ]);
+  return [
+    '## Modes',
+    '',
+    mdTable(['comparison', 'dataset', 'a vs b', 'a', 'b', 'Δ accuracy [95% CI]', 'p, significant', 'Δ tokens/sample', 'Δ latency ms'], rows, limit),
+    '',
+    '_Δ is a − b on paired samples._',
+  ].join('\n');
+}
+
+function baselineSection(s: Summary, limit: number): string {
+  const b = s.comparisons.baseline;
+  if (!b) return '';
+  const rows = [...b.rows]
+    .sort((x, y) => Number(y.regression) - Number(x.regression) || Number(y.primary) - Number(x.primary))
+    .map((r) => [
+      mdCell(r.key),
+      mdCell(r.metric),
+      fmt.metric(r.baseline),
+      fmt.metric(r.current),
+      `${fmt.signed(r.comparison.diff)} ${fmt.ci(r.comparison.ci95)}`,
+      fmt.p(r.comparison.p_value),
+      r.comparison.test,
+      r.regression ? '🔻 **regression**' : r.improvement ? '🔺 improvement' : '—',
+    ]);
+  const extra = [
+    b.missing_in_current.length ? `Cells in the baseline but not in this run: ${b.missing_in_current.map(mdCell).join(', ')}.` : '',
+    b.new_in_current.length ? `New cells: ${b.new_in_current.map(mdCell).join(', ')}.` : '',
+  ].filter(Boolean);
+  return [
+    `## Baseline: ${b.regressions} regression(s), ${b.improvements} improvement(s)`,
+    '',
+    `Against ${mdCell(b.baseline_pipeline)} of ${b.baseline_generated_at ?? 'unknown date'} (commit \`${shortCommit(b.baseline_git_commit)}\`).`,
+    '',
+    mdTable(['cell', 'metric', 'baseline', 'current', 'Δ [95% CI]', 'p', 'test', 'verdict'], rows, limit),
+    ...(extra.length ? ['', ...extra] : []),
+  ].join('\n');
+}
+
+function outcomesSection(s: Summary, limit: number): string {
+  const used = Outcome.options.filter((o) => s.analysis.error_categories.some((r) => (r.outcomes[o] ?? 0) > 0));
+  const rows = s.analysis.error_categories.map((r) => [mdCell(r.variant), mdCell(r.dataset), String(r.n), ...used.map((o) => String(r.outcomes[o] ?? 0)), fmt.pct(r.error_rate)]);
+  return ['## Outcomes', '', mdTable(['variant', 'dataset', 'n', ...used, 'error rate'], rows, limit)].join('\n');
+}
+
+function allMetrics(s: Summary, limit: number): string {
+  const rows = s.cells.flatMap((c) =>
+    c.metrics.metrics.map((m) => [mdCell(c.key), mdCell(m.name) + (m.name === c.metrics.primary ? ' (primary)' : ''), fmt.metric(m.value), fmt.metric(m.stderr), fmt.ci(m.ci95), String(m.n)]),
+  );
+  return ['## All metrics', '', mdTable(['cell', 'metric', 'value', 'stderr', '95% CI', 'n'], rows, limit)].join('\n');
+}
+
+function disagreementsSection(s: Summary, limit: number): string {
+  const sets = s.analysis.disagreements.filter((d) => d.total > 0);
+  if (!sets.length) return '';
+  const rows = sets.map((d) => [mdCell(d.dataset), String(d.variants.length), String(d.compared), String(d.total), d.shown.slice(0, 5).map((x) => `\`${mdCell(x.id)}${x.sample_index ? `#${x.sample_index}` : ''}\``).join(', ')]);
+  return ['## Where variants disagree', '', mdTable(['dataset', 'variants', 'samples compared', 'disagreements', 'examples (see report.html)'], rows, limit)].join('\n');
+}
+
+function missingSection(s: Summary, limit: number): string {
+  if (!s.missing_cells.length) return '';
+  return ['## Missing cells', '', mdTable(['cell', 'reason'], s.missing_cells.map((m) => [mdCell(m.key), mdCell(m.reason)]), limit)].join('\n');
+}
+
+function problemsSection(s: Summary): string {
+  if (!s.comparisons.problems.length) return '';
+  return ['## Comparisons not made', '', ...s.comparisons.problems.map((p) => `- ${mdCell(p)}`)].join('\n');
+}
+
+function metadata(s: Summary, limit: number): string {
+  const versions = Object.entries(s.meta.versions).map(([k, v]) => [mdCell(k), mdCell(v)]);
+  const servers = s.meta.servers.map((x) => `${x.kind}${x.version ? ` ${x.version}` : ''}`).join(', ');
+  const cells = s.cells.map((c) => [mdCell(c.key), mdCell(`${c.hf_id}@${c.revision.slice(0, 12)}`), mdCell(c.mode), mdCell(c.preset), c.backend, mdCell(Object.entries(c.config_hashes).map(([k, v]) => `${k}:${v.slice(0, 10)}`).join(' '))]);
+  return [
+    '<details><summary>Run metadata</summary>',
+    '',
+    `Pipeline \`${mdCell(s.pipeline)}\` (production: ${yes(s.production)}), run ${s.meta.started_at ?? '?'} → ${s.meta.finished_at ?? '?'}; servers: ${mdCell(servers) || 'none'}.`,
+    '',
+    mdTable(['software', 'version'], versions, limit),
+    '',
+    mdTable(['cell', 'model', 'mode', 'preset', 'backend', 'config hashes'], cells, limit),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+function render(s: Summary, limit: number): string {
+  return (
+    [
+      header(s),
+      readiness(s),
+      overview(s, limit),
+      matrix(s, limit),
+      scalingSection(s, limit),
+      modesSection(s, limit),
+      baselineSection(s, limit),
+      outcomesSection(s, limit),
+      disagreementsSection(s, limit),
+      allMetrics(s, limit),
+      missingSection(s, limit),
+      problemsSection(s),
+      metadata(s, limit),
+      s.dummy ? `> **${DUMMY_BANNER}.**` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n') + '\n'
+  );
+}
+
+/**
+ * report.md: fits a GitHub PR comment (< 65,000 characters); long tables are cut to fewer rows, each
+ * saying how many rows were left out, until it fits.
+ */
+export function renderMarkdown(summary: Summary): string {
+  for (const limit of [Infinity, 200, 100, 50, 25, 12, 6, 3]) {
+    const md = render(summary, limit);
+    if (md.length <= MARKDOWN_LIMIT) return md;
+  }
+  const md = render(summary, 3);
+  const note = `\n\n… report cut at ${MARKDOWN_LIMIT} characters; the full numbers are in summary.json and report.html.\n`;
+  return md.slice(0, MARKDOWN_LIMIT - note.length) + note;
+}

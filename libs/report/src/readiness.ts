@@ -1,0 +1,85 @@
+import type { Gates, GpuProfile } from '@evalgraph/core';
+import type { GateResult, Summary } from './summary-schema';
+
+/** What the gates read from a summary. */
+export type ReadinessInput = Pick<Summary, 'cells' | 'missing_cells' | 'dummy' | 'production'>;
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const list = (xs: string[], max = 4) => xs.slice(0, max).join(', ') + (xs.length > max ? `, … ${xs.length - max} more` : '');
+
+function errorRateGate(s: ReadinessInput, gates: Gates): GateResult {
+  const threshold = gates.max_error_rate;
+  if (s.cells.length === 0) return { gate: 'error_rate', pass: false, value: null, threshold, reason: 'not measured: no cell has results' };
+  const worst = s.cells.reduce((a, c) => (c.metrics.error_rate > a.metrics.error_rate ? c : a));
+  const value = worst.metrics.error_rate;
+  const pass = value < threshold;
+  return { gate: 'error_rate', pass, value, threshold, reason: `worst cell ${worst.key}: ${pct(value)} ${pass ? '<' : '≥'} ${pct(threshold)}` };
+}
+
+function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): GateResult {
+  const threshold = gates.max_gpu_memory_fraction;
+  const fail = (reason: string): GateResult => ({ gate: 'gpu_memory', pass: false, value: null, threshold, reason });
+  if (!gpu) return fail('not measured: no GPU profile');
+  if (s.cells.length === 0) return fail('not measured: no cell has results');
+  const unmeasured = s.cells.filter((c) => c.metrics.peak_gpu_memory_gib === null);
+  if (unmeasured.length) {
+    const dummy = unmeasured.filter((c) => c.backend === 'dummy').length;
+    return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}${dummy ? ' (the dummy backend uses no GPU)' : ''}`);
+  }
+  // Per GPU: a server is placed on one GPU of the profile (tensor parallel is not recorded per cell yet).
+  const worst = s.cells.reduce((a, c) => (c.metrics.peak_gpu_memory_gib! > a.metrics.peak_gpu_memory_gib! ? c : a));
+  const peak = worst.metrics.peak_gpu_memory_gib!;
+  const value = peak / gpu.memory_gib;
+  const pass = value < threshold;
+  return { gate: 'gpu_memory', pass, value, threshold, reason: `peak ${peak.toFixed(1)} GiB of ${gpu.memory_gib} GiB (${gpu.name}) in ${worst.key}: ${pct(value)} ${pass ? '<' : '≥'} ${pct(threshold)}` };
+}
+
+function throughputGate(s: ReadinessInput, gates: Gates): GateResult {
+  const threshold = gates.min_throughput_tok_s;
+  const fail = (reason: string): GateResult => ({ gate: 'throughput', pass: false, value: null, threshold, reason });
+  if (s.cells.length === 0) return fail('not measured: no cell has results');
+  const unmeasured = s.cells.filter((c) => c.metrics.throughput_tok_s === null);
+  if (unmeasured.length) return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}`);
+  const worst = s.cells.reduce((a, c) => (c.metrics.throughput_tok_s! < a.metrics.throughput_tok_s! ? c : a));
+  const value = worst.metrics.throughput_tok_s!;
+  const pass = value > threshold;
+  return { gate: 'throughput', pass, value, threshold, reason: `slowest cell ${worst.key}: ${value.toFixed(1)} tok/s ${pass ? '>' : '≤'} ${threshold} tok/s` };
+}
+
+function coverageGate(s: ReadinessInput, gates: Gates): GateResult {
+  const missing = s.missing_cells.length;
+  if (!gates.require_all_models_covered) {
+    return { gate: 'coverage', pass: true, value: missing, threshold: 0, reason: `not required (gates.require_all_models_covered: false); ${missing} cell(s) missing` };
+  }
+  if (s.cells.length === 0) return { gate: 'coverage', pass: false, value: missing, threshold: 0, reason: 'no cell has results' };
+  if (missing === 0) return { gate: 'coverage', pass: true, value: 0, threshold: 0, reason: `every variant has all its cells (${s.cells.length})` };
+  const byVariant = new Map<string, string[]>();
+  for (const m of s.missing_cells) byVariant.set(m.variant, [...(byVariant.get(m.variant) ?? []), m.dataset]);
+  const parts = [...byVariant].map(([v, ds]) => `${v} lacks ${list(ds, 3)}`);
+  return { gate: 'coverage', pass: false, value: missing, threshold: 0, reason: `${missing} cell(s) missing: ${list(parts, 3)}` };
+}
+
+function dummyGate(s: ReadinessInput, gates: Gates): GateResult {
+  const dummyCells = s.cells.filter((c) => c.backend === 'dummy').map((c) => c.key);
+  const enforced = s.production || gates.forbid_dummy;
+  if (!enforced) {
+    return { gate: 'no_dummy', pass: true, value: s.dummy, threshold: false, reason: s.dummy ? `dummy backend allowed: not a production pipeline (${dummyCells.length} dummy cell(s))` : 'no dummy backend' };
+  }
+  const why = s.production ? 'a production pipeline' : 'gates.forbid_dummy';
+  if (s.dummy) return { gate: 'no_dummy', pass: false, value: true, threshold: false, reason: `${why} ran ${dummyCells.length} cell(s) on the dummy backend: ${list(dummyCells)}` };
+  return { gate: 'no_dummy', pass: true, value: false, threshold: false, reason: `no dummy backend (required by ${why})` };
+}
+
+/**
+ * Readiness gates of a run: error rate, GPU memory, throughput, coverage, no dummy backend in a
+ * production pipeline. A gate whose number was not measured fails and says so.
+ */
+export function evaluateGates(summary: ReadinessInput, gates: Gates, gpuProfile: GpuProfile | null | undefined): GateResult[] {
+  return [
+    errorRateGate(summary, gates),
+    memoryGate(summary, gates, gpuProfile ?? null),
+    throughputGate(summary, gates),
+    coverageGate(summary, gates),
+    dummyGate(summary, gates),
+  ];
+}

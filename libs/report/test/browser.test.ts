@@ -1,0 +1,166 @@
+/**
+ * report.html in headless Chromium (the Debian package): no console errors, no network requests,
+ * charts rendered, the sample browser sorts and filters, a dummy banner on every view, and screenshots
+ * at desktop and phone width (in $EVALGRAPH_SCREENSHOT_DIR when set).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DUMMY_BANNER, renderHtml } from '../src';
+import { build, tempDirs } from './helpers';
+
+const CHROMIUM = process.env.EVALGRAPH_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const skip = process.env.EVALGRAPH_SKIP_BROWSER === '1';
+const tmp = tempDirs();
+
+describe.skipIf(skip)('report.html in headless Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let url: string;
+  let userDataDir: string;
+  const consoleErrors: string[] = [];
+  const external: string[] = [];
+  const shotDir = process.env.EVALGRAPH_SCREENSHOT_DIR ?? tmp();
+  const built = build(tmp(), {
+    variants: [
+      { id: 'qwen3-8b', accuracy: 0.62, backend: 'dummy', tokens: 260 },
+      { id: 'qwen3-14b', accuracy: 0.78, backend: 'dummy', tokens: 280 },
+      { id: 'qwen3-8b-thinking', model: 'qwen3-8b', mode: 'thinking', accuracy: 0.7, backend: 'dummy', tokens: 1400, latencyMs: 5200 },
+    ],
+    comparisons: [
+      { kind: 'scaling', family: 'qwen3', small: 'qwen3-8b', large: 'qwen3-14b' },
+      { kind: 'modes', name: 'thinking vs non-thinking', a: 'qwen3-8b-thinking', b: 'qwen3-8b' },
+    ],
+  });
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set EVALGRAPH_SKIP_BROWSER=1 to skip the browser test`);
+    }
+    const dir = tmp();
+    const file = join(dir, 'report.html');
+    writeFileSync(file, await renderHtml(built.summary, built.samples, { maxPerCell: 120 }));
+    url = pathToFileURL(file).href;
+    userDataDir = mkdtempSync(join(tmpdir(), 'evalgraph-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    context.on('request', (r) => {
+      if (!/^(file|data):/.test(r.url())) external.push(r.url());
+    });
+    await page.goto(url);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const visible = (sel: string) => page.locator(sel).first().isVisible();
+
+  it('shows every view with the dummy banner on top', async () => {
+    for (const view of ['overview', 'matrix', 'comparisons', 'samples', 'run']) {
+      await page.click(`nav a[data-view="${view}"]`);
+      expect(await visible(`section#view-${view}`), view).toBe(true);
+      const others = await page.locator('section.view:visible').count();
+      expect(others, view).toBe(1);
+      await page.evaluate('window.scrollTo(0, document.body.scrollHeight)'); // a string: tsconfig has no DOM types
+      const banner = page.locator('#dummy-banner');
+      expect(await banner.isVisible(), view).toBe(true);
+      expect(await banner.textContent()).toContain(DUMMY_BANNER);
+      // Sticky: still at the top of the viewport after scrolling down.
+      expect((await banner.boundingBox())!.y, view).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('rendered the charts: SVG with marks in every figure', async () => {
+    await page.goto(url);
+    const charts = await page.$$eval('figure.chart', (figs) =>
+      figs.map((f) => ({ id: f.getAttribute('data-chart'), marks: f.querySelectorAll('svg [class*="role-mark"] > *').length, width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0 })),
+    );
+    expect(charts.map((c) => c.id)).toEqual(['heatmap', 'bars-0', 'bars-1', 'bars-2', 'scaling', 'modes', 'modes-tokens']);
+    for (const c of charts) expect(c.marks, c.id!).toBeGreaterThan(2);
+    const overview = charts.find((c) => c.id === 'heatmap')!;
+    expect(overview.width).toBeGreaterThan(100);
+    const heatmapCells = await page.locator('#chart-heatmap g.mark-rect.role-mark path').count();
+    expect(heatmapCells).toBe(9);
+  });
+
+  it('sorts and filters the sample browser and opens a sample', async () => {
+    await page.goto(`${url}#samples`);
+    const embedded = JSON.parse((await page.locator('#evalgraph-samples').textContent())!);
+    const total = embedded.rows.length;
+    expect(await page.locator('#sb-count').textContent()).toBe(`${total} of ${total} embedded samples match`);
+    const column = async (i: number) => page.$$eval(`#sb-table tbody tr td:nth-child(${i})`, (tds) => tds.map((td) => td.textContent ?? ''));
+
+    await page.click('#sb-table th[data-sort="latency_ms"]');
+    const asc = (await column(6)).map(Number);
+    expect(asc).toHaveLength(50);
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    const minLatency = Math.min(...embedded.rows.map((r: number[]) => r[7]));
+    expect(asc[0]).toBe(Math.round(minLatency));
+    await page.click('#sb-table th[data-sort="latency_ms"]');
+    const desc = (await column(6)).map(Number);
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    expect(await page.getAttribute('#sb-table th[data-sort="latency_ms"]', 'aria-sort')).toBe('descending');
+
+    await page.selectOption('#sb-outcome', 'wrong');
+    const wrong = embedded.rows.filter((r: unknown[]) => r[3] === 'wrong').length;
+    expect(await page.locator('#sb-count').textContent()).toBe(`${wrong} of ${total} embedded samples match`);
+    expect(new Set(await column(3))).toEqual(new Set(['wrong']));
+    await page.selectOption('#sb-variant', 'qwen3-14b');
+    expect((await column(1)).every((c) => c.startsWith('qwen3-14b/'))).toBe(true);
+    await page.selectOption('#sb-outcome', '');
+    await page.selectOption('#sb-variant', '');
+    await page.fill('#sb-search', 'gsm8k-17');
+    const ids = await column(2);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => id.startsWith('gsm8k-17'))).toBe(true);
+
+    await page.click('#sb-table tbody tr:first-child');
+    expect(await visible('#sb-detail')).toBe(true);
+    const detail = (await page.locator('#sb-detail').textContent())!;
+    const sample = built.samples[(await column(1))[0]].find((s) => s.id === ids[0].split(' ')[0])!;
+    expect(detail).toContain(sample.prompt); // includes "</script>" and "<b>" as text
+    expect(detail).toContain(sample.response);
+    await page.click('#sb-close');
+    expect(await visible('#sb-detail')).toBe(false);
+
+    // A "longest response" link opens that sample.
+    await page.click('#longest button[data-open]');
+    expect(await visible('#sb-detail')).toBe(true);
+    const longest = built.summary.analysis.longest[0];
+    expect(await page.locator('#sb-detail-title').textContent()).toContain(longest.id);
+  });
+
+  it('saves readable screenshots at desktop and phone width', async () => {
+    mkdirSync(shotDir, { recursive: true });
+    const shots: string[] = [];
+    for (const [name, width, height] of [['desktop', 1280, 900], ['phone', 390, 844]] as const) {
+      await page.setViewportSize({ width, height });
+      for (const view of ['overview', 'comparisons']) {
+        await page.goto('about:blank');
+        await page.goto(`${url}#${view}`);
+        // At phone width the page itself never scrolls sideways: wide tables and charts scroll in their own boxes.
+        expect((await page.evaluate('document.documentElement.scrollWidth')) as number, `${name} ${view}`).toBeLessThanOrEqual(width);
+        const file = join(shotDir, `report-${name}-${view}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        shots.push(file);
+      }
+    }
+    for (const f of shots) expect(statSync(f).size, f).toBeGreaterThan(20_000);
+    expect(readFileSync(shots[0]).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('logged no console error and made no network request', () => {
+    expect(consoleErrors).toEqual([]);
+    expect(external).toEqual([]);
+  });
+});

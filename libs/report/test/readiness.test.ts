@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Gates } from '@evalgraph/core';
+import { evaluateGates, formatGates, type GateResult } from '../src';
+import { H100 } from './fixtures';
+import { build, tempDirs } from './helpers';
+
+const tmp = tempDirs();
+const gate = (gs: GateResult[], name: GateResult['gate']) => gs.find((g) => g.gate === name)!;
+const defaults = Gates.parse({});
+const two = { datasets: [{ name: 'gsm8k', tasks: 60 }, { name: 'arc', tasks: 30 }], comparisons: [] };
+
+describe('evaluateGates', () => {
+  it('passes a healthy run, each gate with its number and reason', () => {
+    const { summary } = build(tmp(), two);
+    const gs = evaluateGates(summary, defaults, H100);
+    expect(gs.map((g) => g.gate)).toEqual(['error_rate', 'gpu_memory', 'throughput', 'coverage', 'no_dummy']);
+    expect(gs.every((g) => g.pass)).toBe(true);
+    expect(gate(gs, 'gpu_memory')).toMatchObject({ value: 52 / 80, threshold: 0.8 });
+    expect(gate(gs, 'throughput')).toMatchObject({ value: 1450, threshold: 100 });
+    expect(gate(gs, 'throughput').reason).toContain('qwen3-14b');
+    expect(formatGates(gs)[0]).toMatch(/^✓ error_rate: worst cell/);
+  });
+
+  it('fails each gate for its own reason', () => {
+    const { summary } = build(tmp(), {
+      ...two,
+      variants: [
+        { id: 'a', accuracy: 0.6, errorRate: 0.12, throughput: 80, peakMemoryGiB: 70 },
+        { id: 'b', accuracy: 0.6 },
+      ],
+      skip: ['b/arc'],
+    });
+    const gs = evaluateGates(summary, defaults, H100);
+    expect(gate(gs, 'error_rate').pass).toBe(false);
+    expect(gate(gs, 'error_rate').value).toBeGreaterThanOrEqual(0.05);
+    expect(gate(gs, 'error_rate').reason).toMatch(/^worst cell a\//);
+    expect(gate(gs, 'gpu_memory')).toMatchObject({ pass: false, value: 70 / 80 });
+    expect(gate(gs, 'throughput')).toMatchObject({ pass: false, value: 80 });
+    expect(gate(gs, 'coverage')).toMatchObject({ pass: false, value: 1, reason: '1 cell(s) missing: b lacks arc' });
+    expect(gate(gs, 'no_dummy').pass).toBe(true);
+    // Thresholds come from the pipeline's gates.
+    const lax = evaluateGates(summary, Gates.parse({ max_error_rate: 0.5, max_gpu_memory_fraction: 0.95, min_throughput_tok_s: 10, require_all_models_covered: false }), H100);
+    expect(lax.every((g) => g.pass)).toBe(true);
+    expect(gate(lax, 'coverage').reason).toMatch(/^not required/);
+  });
+
+  it('treats what was not measured as a failure, never a pass', () => {
+    const { summary } = build(tmp(), { ...two, variants: [{ id: 'a', accuracy: 0.6, backend: 'dummy', throughput: null }] });
+    const gs = evaluateGates(summary, defaults, H100);
+    expect(gate(gs, 'gpu_memory')).toMatchObject({ pass: false, value: null });
+    expect(gate(gs, 'gpu_memory').reason).toMatch(/^not measured for 2 cell\(s\).*dummy backend uses no GPU/);
+    expect(gate(gs, 'throughput')).toMatchObject({ pass: false, value: null });
+    expect(gate(gs, 'throughput').reason).toMatch(/^not measured/);
+    const noGpu = evaluateGates(build(tmp(), two).summary, defaults, null);
+    expect(gate(noGpu, 'gpu_memory')).toMatchObject({ pass: false, reason: 'not measured: no GPU profile' });
+    const empty = evaluateGates({ cells: [], missing_cells: [], dummy: false, production: false }, defaults, H100);
+    expect(empty.filter((g) => g.pass).map((g) => g.gate)).toEqual(['no_dummy']);
+  });
+
+  it('forbids the dummy backend in a production pipeline (or when the gates say so)', () => {
+    const { summary } = build(tmp(), { ...two, production: true, variants: [{ id: 'a', accuracy: 0.6, backend: 'dummy', throughput: 500, peakMemoryGiB: 10 }, { id: 'b', accuracy: 0.6 }] });
+    const gs = evaluateGates(summary, defaults, H100);
+    expect(gate(gs, 'no_dummy')).toMatchObject({ pass: false, value: true });
+    expect(gate(gs, 'no_dummy').reason).toMatch(/^a production pipeline ran 2 cell\(s\) on the dummy backend: a\/gsm8k, a\/arc/);
+    const notProd = evaluateGates({ ...summary, production: false }, defaults, H100);
+    expect(gate(notProd, 'no_dummy')).toMatchObject({ pass: true, reason: 'dummy backend allowed: not a production pipeline (2 dummy cell(s))' });
+    expect(gate(evaluateGates({ ...summary, production: false }, Gates.parse({ forbid_dummy: true }), H100), 'no_dummy').pass).toBe(false);
+  });
+});
