@@ -183,15 +183,19 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
 
   const datasetEntries = cfg.datasets.map((d) => (typeof d === 'string' ? { dataset: d, settings: undefined } : d));
   const seenDatasets = new Set<string>();
+  const judged: string[] = [];
   datasetEntries.forEach((d, i) => {
     if (seenDatasets.has(d.dataset)) {
       problems.push({ file, field: `datasets.${i}`, line: src.lineOf(['datasets', i]), expected: 'each dataset once', found: `"${d.dataset}" again`, hint: 'remove the duplicate' });
     }
     seenDatasets.add(d.dataset);
     if (ref('dataset', d.dataset, typeof cfg.datasets[i] === 'string' ? ['datasets', i] : ['datasets', i, 'dataset'])) {
-      tryLoad(root, 'dataset', d.dataset, problems);
+      if (tryLoad(root, 'dataset', d.dataset, problems).value?.scorer === 'mt-bench') judged.push(d.dataset);
     }
   });
+  if (judged.length && !cfg.judge && variants.some((v) => v.backend !== 'dummy')) {
+    problems.push({ file, field: 'judge', line: src.lineOf([]), expected: `a judge for ${judged.join(', ')} (graded by a judge model)`, found: 'none', hint: 'add judge: { endpoint: https://..., model: gpt-4, api_key_env: OPENAI_API_KEY }' });
+  }
 
   const cellKeys = new Set(variants.flatMap((v) => datasetEntries.map((d) => `${v.id}/${d.dataset}`)));
   for (const key of Object.keys(cfg.cells)) {

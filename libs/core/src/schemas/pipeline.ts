@@ -60,6 +60,17 @@ export const Comparison = z.discriminatedUnion('kind', [
 ]);
 export type Comparison = z.infer<typeof Comparison>;
 
+/** The judge of judged datasets (MT-Bench): an existing OpenAI-compatible endpoint, never started by evalgraph. */
+export const Judge = z
+  .object({
+    endpoint: z.string().url().describe('base URL of an OpenAI-compatible server, e.g. https://api.openai.com/v1'),
+    model: z.string().min(1).describe('the model name the endpoint serves (FastChat grades with gpt-4)'),
+    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('name of the env var holding the key (never the key)'),
+    max_tokens: z.number().int().min(16).max(8192).default(2048),
+  })
+  .strict();
+export type Judge = z.infer<typeof Judge>;
+
 /** pipelines/<pipeline>/pipeline.yaml. */
 export const PipelineConfig = z
   .object({
@@ -78,6 +89,7 @@ export const PipelineConfig = z
       .describe('per-cell overrides keyed "<variant>/<dataset>"'),
     gates: Gates.default(Gates.parse({})),
     comparisons: z.array(Comparison).default([]),
+    judge: Judge.optional().describe('judge for MT-Bench; the dummy backend judges dummy runs'),
     tracker: z.string().optional().describe('Markdown file whose results section the report rewrites'),
   })
   .strict();

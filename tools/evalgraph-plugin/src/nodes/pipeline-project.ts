@@ -21,6 +21,8 @@ export interface CellOptions {
   seed?: number;
   maxErrorRate: number;
   resultsDir: string;
+  /** The judge of judged datasets (endpoint, model): part of the hash since it decides the scores. */
+  judge?: { endpoint: string; model: string; api_key_env?: string; max_tokens: number };
 }
 
 const pipelineCode = (target: string) => [
@@ -72,6 +74,7 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
       ...(cell.settings.seed !== undefined && { seed: cell.settings.seed }),
       maxErrorRate: resolved.config.gates.max_error_rate,
       resultsDir: cell.resultsDir,
+      ...(scorers[cell.dataset] === 'mt-bench' && resolved.config.judge && { judge: resolved.config.judge }),
     };
     const template = chatTemplates[cell.model];
     targets[cell.target] = {

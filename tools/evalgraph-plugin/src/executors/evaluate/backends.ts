@@ -1,55 +1,83 @@
 import { join } from 'node:path';
+import { ModelConfig, type EvalRequest } from '@evalgraph/core';
 import type { CellInput, ScoringServices } from '@evalgraph/scoring';
-import { createDummyBackend, ServerPool, type Backend } from '@evalgraph/inference';
+import { createBackend, requestCacheFile, RequestCache, ServerPool, DummyBackend, type Backend, type CellRequestOptions, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 
-/** A backend held for a group of cells; `release` lets the pool stop the server when its last user is done. */
-export interface BackendLease {
-  backend: Backend;
-  services(input: Omit<CellInput, 'backend'>): ScoringServices;
-  release(): Promise<void>;
-}
+type Loaded = Omit<CellInput, 'backend'>;
 
-/** Creates backends for cells: in-process dummy, a started vLLM server (shared, GPU-leased), or an endpoint. */
-export function createBackends(root: string, signal: AbortSignal) {
-  const pool = new ServerPool({ root });
-  const onAbort = () => void pool.closeAll();
-  signal.addEventListener('abort', onAbort, { once: true });
+/** The server spec of a cell: cells with equal keys share one server. */
+export function serverSpec(root: string, input: Loaded, o: CellOptions): ServerSpec {
   return {
-    async acquire(input: Omit<CellInput, 'backend'>, o: CellOptions): Promise<BackendLease> {
-      if (o.backend === 'dummy') {
-        const backend = createDummyBackend({ root, modelName: o.model, model: input.model });
-        return { backend, services: () => ({ judge: (reqs) => backend.run(reqs, judgeOptions(input)).then((r) => r.responses) }), release: async () => undefined };
-      }
-      const lease = await pool.acquire({
-        key: [o.backend, o.model, o.preset, o.gpu].join('|'),
-        modelName: o.model,
-        model: input.model,
-        preset: input.preset,
-        presetName: o.preset,
-        gpu: input.gpu,
-        gpuName: o.gpu,
-        backend: o.backend,
-        englishOnly: o.englishOnly,
-        workspaceRoot: root,
-        logFile: join(root, 'results', o.pipeline, 'logs', `${o.model}-${o.preset}.server.log`),
-      });
-      return { backend: lease.backend, services: () => ({}), release: () => lease.release() };
-    },
-    async closeAll() {
-      signal.removeEventListener('abort', onAbort);
-      await pool.closeAll();
-    },
+    key: [o.backend, o.model, o.preset, o.gpu, o.englishOnly ? 'en' : ''].join('|'),
+    modelName: o.model,
+    model: input.model,
+    preset: input.preset,
+    presetName: o.preset,
+    gpu: input.gpu,
+    gpuName: o.gpu,
+    backend: o.backend,
+    englishOnly: o.englishOnly,
+    workspaceRoot: root,
+    logFile: join(root, 'results', o.pipeline, 'logs', `${o.model}-${o.preset}${o.englishOnly ? '-en' : ''}.server.log`),
   };
 }
 
-/** Judge requests are deterministic: temperature 0, as FastChat grades. */
-function judgeOptions(input: Omit<CellInput, 'backend'>) {
+/** Judge requests are graded greedily, as FastChat does (temperature 0). */
+function judgeOptions(maxTokens: number, seed?: number): CellRequestOptions {
   return {
-    mode: { sampling: { temperature: 0, top_p: 1, top_k: -1, min_p: 0, presence_penalty: 0, repetition_penalty: 1 }, max_tokens: 2048, chat_template_kwargs: {}, reasoning: false },
+    mode: { sampling: { temperature: 0, top_p: 1, top_k: -1, min_p: 0, presence_penalty: 0, repetition_penalty: 1 }, max_tokens: maxTokens, chat_template_kwargs: {}, reasoning: false },
     modeName: 'judge',
     englishOnly: false,
-    maxTokens: 2048,
-    seed: input.seed,
+    maxTokens,
+    seed,
+  };
+}
+
+/**
+ * Backends for one batch: a shared ServerPool (one vLLM server per spec key, GPU-leased, stopped after its last
+ * cell), one request cache, the dummy in-process, and MT-Bench judges on their endpoints.
+ */
+export function createBackends(root: string, signal: AbortSignal) {
+  const pool = new ServerPool({ workspaceRoot: root, log: (l) => console.log(l) });
+  let cache: RequestCache | null = null;
+  const requestCache = () => (cache ??= RequestCache.open(requestCacheFile(root), { onWarning: (m) => console.warn(`warning: ${m}`) }));
+  const onAbort = () => void pool.closeAll();
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const judgeFor = (input: Loaded, o: CellOptions): ScoringServices['judge'] => {
+    if (o.backend === 'dummy') {
+      const dummyJudge = new DummyBackend('judge');
+      return async (reqs: EvalRequest[]) => (await dummyJudge.run(reqs, judgeOptions(2048, o.seed))).responses;
+    }
+    if (!o.judge) return undefined;
+    const j = o.judge;
+    const model = ModelConfig.parse({
+      ...input.model,
+      description: `judge ${j.model} at ${j.endpoint}`,
+      endpoint: j.endpoint,
+      api_key_env: j.api_key_env,
+    });
+    const spec: ServerSpec = { ...serverSpec(root, input, o), key: `judge|${j.endpoint}|${j.model}`, modelName: j.model, model, backend: 'endpoint', englishOnly: false };
+    const backend = createBackend(spec, { cache: requestCache() });
+    return async (reqs: EvalRequest[]) => (await backend.run(reqs, judgeOptions(j.max_tokens, o.seed))).responses;
+  };
+
+  return {
+    /** Declares how many cells will share a spec's server, so the pool stops it after the last one. */
+    register(spec: ServerSpec, cells: number): void {
+      if (spec.backend === 'vllm') pool.register(spec, cells);
+    },
+    /** A backend for one cell (closing it releases the cell's claim on the shared server). */
+    open(spec: ServerSpec, input: Loaded, o: CellOptions): { backend: Backend; services: ScoringServices } {
+      const backend = spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : createBackend(spec, { pool, cache: requestCache() });
+      return { backend, services: { judge: judgeFor(input, o) } };
+    },
+    async closeAll(): Promise<void> {
+      signal.removeEventListener('abort', onAbort);
+      await pool.closeAll();
+      cache?.close();
+      cache = null;
+    },
   };
 }

@@ -4,7 +4,7 @@ import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, type CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
-import { createBackends, type BackendLease } from './backends';
+import { createBackends, serverSpec } from './backends';
 
 /** The outcome of one cell as Nx wants it. */
 export interface CellTaskResult {
@@ -14,11 +14,6 @@ export interface CellTaskResult {
 }
 
 type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'backend'> };
-
-/** Cells that share a server: same model, preset, GPU profile, backend and server-side filter. */
-function serverKey(o: CellOptions): string {
-  return [o.backend, o.model, o.preset, o.gpu].join('|');
-}
 
 /**
  * Runs cells grouped by server: one server per group, shared by its cells, started only for cells that missed
@@ -46,44 +41,35 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   }
   const groups = new Map<string, Loaded[]>();
   for (const l of loaded) {
-    const k = serverKey(l.options);
+    const k = serverSpec(root, l.input, l.options).key;
     groups.set(k, [...(groups.get(k) ?? []), l]);
   }
   const backends = createBackends(root, signal);
   const runGroup = async (cells: Loaded[]) => {
-    let lease: BackendLease | undefined;
-    try {
-      lease = await backends.acquire(cells[0].input, cells[0].options);
-    } catch (e) {
-      const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);
-      for (const c of cells) {
-        console.error(`${c.options.pipeline}:${c.options.cell}: ${msg}`);
-        push({ task: c.task, success: false, terminalOutput: msg });
-      }
-      return;
-    }
-    try {
-      await Promise.all(
-        cells.map(async (c) => {
-          const lines: string[] = [];
-          const log = (line: string) => {
-            lines.push(line);
-            console.log(line);
-          };
-          noteExecution(c.options);
-          try {
-            await runCell({ ...c.input, backend: lease!.backend, services: lease!.services(c.input), log });
-            push({ task: c.task, success: true, terminalOutput: lines.join('\n') });
-          } catch (e) {
-            const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);
-            console.error(`${c.options.pipeline}:${c.options.cell}: ${msg}`);
-            push({ task: c.task, success: false, terminalOutput: [...lines, msg].join('\n') });
-          }
-        }),
-      );
-    } finally {
-      await lease.release();
-    }
+    const spec = serverSpec(root, cells[0].input, cells[0].options);
+    backends.register(spec, cells.length);
+    await Promise.all(
+      cells.map(async (c) => {
+        const lines: string[] = [];
+        const log = (line: string) => {
+          lines.push(line);
+          console.log(line);
+        };
+        noteExecution(c.options);
+        const { backend, services } = backends.open(spec, c.input, c.options);
+        try {
+          if (signal.aborted) throw signal.reason;
+          await runCell({ ...c.input, backend, services, log });
+          push({ task: c.task, success: true, terminalOutput: lines.join('\n') + '\n' });
+        } catch (e) {
+          const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);
+          console.error(`${c.options.pipeline}:${c.options.cell}: ${msg}`);
+          push({ task: c.task, success: false, terminalOutput: [...lines, msg].join('\n') });
+        } finally {
+          await backend.close();
+        }
+      }),
+    );
   };
   let done = false;
   const all = Promise.all([...groups.values()].map(runGroup)).finally(async () => {

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
 import { checkFit, ConfigError, loadNamed, writeFileAtomic, type FitReport } from '@evalgraph/core';
-import { buildServeCommand } from '@evalgraph/inference';
+import { buildVllmServeArgs } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 
 interface Combination {
@@ -26,7 +26,7 @@ export default async function validateExecutor(options: { model: string; presets
         let args: string[] | null = null;
         let argsError: string | null = null;
         try {
-          args = buildServeCommand({ root, modelName: options.model, model, preset, gpu, port: 8000 }).args;
+          args = buildVllmServeArgs({ workspaceRoot: root, modelName: options.model, model, preset, gpu, port: 8000 });
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           argsError = e.message;
