@@ -8,7 +8,7 @@ export const REPO_ROOT = resolve(__dirname, '../..');
 /** The read-only dataset mirror beside the repository. */
 export const DATA_MIRROR = process.env.EVALGRAPH_DATA_MIRROR ?? resolve(REPO_ROOT, '../shared/datasets');
 
-const COPY = ['nx.json', 'package.json', 'tsconfig.base.json', 'tsconfig.json', 'configs', 'libs', 'tools', 'pipelines'];
+const COPY = ['nx.json', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.json', 'configs', 'libs', 'tools', 'pipelines'];
 
 export interface Scratch {
   root: string;
@@ -55,7 +55,7 @@ export function scratchWorkspace(opts: { pipelines?: Record<string, string> } = 
   return {
     root,
     nx(args, env = {}) {
-      const r = spawnSync(process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), ...args], {
+      const r = spawnSync(process.execPath, [join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
         cwd: root,
         encoding: 'utf8',
         env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, EVALGRAPH_EXEC_LOG: execLog, ...env },

@@ -1,3 +1,4 @@
+import type { Sandbox } from '@evalgraph/sandbox';
 import type { DatasetConfig, DatasetRecord, EvalRequest, EvalResponse, MetricValue, ModelConfig, SampleResult } from '@evalgraph/core';
 
 /** What a scorer knows about the cell it scores. */
@@ -28,7 +29,7 @@ export interface ScoringServices {
   /** Send judge requests (MT-Bench); returns one response per request, same order. */
   judge?: (requests: EvalRequest[]) => Promise<EvalResponse[]>;
   /** Run untrusted Python (code datasets). Provided by libs/sandbox. */
-  sandbox?: unknown;
+  sandbox?: Sandbox;
 }
 
 /** The requests of one dataset record, plus what the scorer needs to render and score them. */

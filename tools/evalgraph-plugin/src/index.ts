@@ -2,7 +2,7 @@ import type { CreateNodes, CreateNodesResult } from 'nx/src/project-graph/plugin
 import { ConfigError, tryLoad, resolvePipeline, type ConfigProblem, type ScorerName } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
-import { pipelineProject, brokenPipelineProject } from './nodes/pipeline-project';
+import { pipelineProjects, brokenPipelineProject } from './nodes/pipeline-project';
 
 const PATTERN = /^(configs\/models\/([^/]+)\/model\.yaml|configs\/datasets\/([^/]+)\/dataset\.yaml|pipelines\/([^/]+)\/pipeline\.yaml)$/;
 
@@ -30,7 +30,7 @@ export const createNodes: CreateNodes = [
           const resolved = resolvePipeline(root, name);
           const scorers = Object.fromEntries(resolved.datasets.map((d) => [d, scorerOf(d)]));
           const templates = Object.fromEntries(resolved.models.map((mm) => [mm, tryLoad(root, 'model', mm, [] as ConfigProblem[]).value?.chat_template]));
-          result = { projects: { [`pipelines/${name}`]: pipelineProject(name, resolved, scorers, templates) } };
+          result = { projects: pipelineProjects(name, resolved, scorers, templates) };
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           result = { projects: { [`pipelines/${name}`]: brokenPipelineProject(name) } };

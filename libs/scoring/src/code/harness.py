@@ -9,9 +9,7 @@
 #                    canonical solution's outputs on base_input and plus_input, atol, special oracles),
 #                    with expected outputs computed as evalplus/evaluate.py get_groundtruth does.
 #   mode "sanitize": evalplus/sanitize.py sanitize(), with Python's ast in place of tree-sitter.
-import ast
 import contextlib
-import copy
 import faulthandler
 import io
 import json
@@ -20,6 +18,26 @@ import os
 import signal
 import sys
 import time
+
+# ast, copy and numpy load only in the modes that use them: every import is paid once per sample.
+ast = None
+copy = None
+_np = None
+
+
+def _load_evalplus_modules():
+    global ast, copy, _np
+    import ast as _ast
+    import copy as _copy
+
+    ast, copy = _ast, _copy
+    try:
+        import numpy
+
+        _np = numpy
+    except Exception:
+        _np = None
+
 
 _write = os.write
 _dumps = json.dumps
@@ -267,6 +285,7 @@ def sanitize(code, entrypoint=None):
 
 
 def mode_sanitize(job):
+    _load_evalplus_modules()
     emit({"event": "result", "sanitized": sanitize(job["code"], job.get("entry_point"))})
 
 
@@ -340,12 +359,6 @@ def mbpp_deserialize_inputs(task_id, inputs):
 
         return [turn_all_list_into_tuple(inp) for inp in inputs]
     return inputs
-
-
-try:
-    import numpy as _np  # noqa: F401
-except Exception:
-    _np = None
 
 
 def is_floats(x):
@@ -479,6 +492,7 @@ def untrusted_phase(dataset, entry_point, code, inputs, expected, ref_time, atol
 
 
 def mode_evalplus(job):
+    _load_evalplus_modules()
     dataset = job["dataset"]
     entry_point = job["entry_point"]
     solution = job["solution"]

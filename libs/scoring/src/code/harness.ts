@@ -44,6 +44,7 @@ export interface SanitizeJob {
 
 export type HarnessJob = CheckJob | EvalplusJob | SanitizeJob;
 
+/** One evalplus phase (base or plus inputs), as the harness reports it. */
 export const PhaseResult = z.object({
   status: z.enum(['pass', 'fail', 'timeout']),
   passed: z.number().int(),
@@ -69,6 +70,7 @@ export interface HarnessRun {
   run: RunResult;
 }
 
+/** Sandbox limits of one harness run (backstops: the harness enforces the reference time limits itself). */
 export interface HarnessLimits {
   timeoutMs: number;
   cpuSeconds: number;

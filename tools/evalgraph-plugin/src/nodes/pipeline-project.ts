@@ -37,7 +37,7 @@ const pipelineCode = (target: string) => [
  * Each cell's inputs are its own configs, its dataset's prepared manifest, its code and the runtime identity —
  * never the whole pipeline file — so editing one cell or one dataset leaves the others cached.
  */
-export function pipelineProject(name: string, resolved: ResolvedPipeline, scorers: Record<string, ScorerName | undefined>, chatTemplates: Record<string, string | undefined>): ProjectConfiguration {
+export function pipelineProjects(name: string, resolved: ResolvedPipeline, scorers: Record<string, ScorerName | undefined>, chatTemplates: Record<string, string | undefined>): Record<string, ProjectConfiguration> {
   const targets: Record<string, TargetConfiguration> = {};
   const pipelineFile = `{workspaceRoot}/${CONFIG_PATHS.pipeline(name)}`;
   const referenced = [
@@ -56,6 +56,7 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
     outputs: [],
     cache: true,
   };
+  const cells: Record<string, ProjectConfiguration> = {};
   for (const cell of resolved.cells) {
     const options: CellOptions = {
       pipeline: name,
@@ -76,33 +77,19 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
       resultsDir: cell.resultsDir,
       ...(scorers[cell.dataset] === 'mt-bench' && resolved.config.judge && { judge: resolved.config.judge }),
     };
-    const template = chatTemplates[cell.model];
+    const cellProjectName = projectName.cell(name, cell.variant, cell.dataset);
+    cells[`pipelines/${name}/cells/${cell.variant}/${cell.dataset}`] = cellProject(cellProjectName, name, cell, options, scorers[cell.dataset], chatTemplates[cell.model]);
+    // The pipeline keeps a target per cell so `nx show project` lists them and `nx run pipeline-x:evaluate-...` works.
     targets[cell.target] = {
-      executor: '@evalgraph/plugin:evaluate',
-      options,
-      dependsOn: [
-        { target: 'check', params: 'ignore' },
-        { projects: [projectName.dataset(cell.dataset)], target: 'prepare', params: 'ignore' },
-      ],
-      inputs: [
-        `{workspaceRoot}/${CONFIG_PATHS.model(cell.model)}`,
-        ...(template ? [`{workspaceRoot}/${template}`] : []),
-        `{workspaceRoot}/${CONFIG_PATHS.preset(cell.preset)}`,
-        `{workspaceRoot}/${CONFIG_PATHS.gpu(cell.gpu)}`,
-        `{workspaceRoot}/${CONFIG_PATHS.dataset(cell.dataset)}`,
-        { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
-        ...cellCodeInputs(scorers[cell.dataset]),
-        externalDeps,
-        ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
-      ],
-      outputs: [`{workspaceRoot}/${cell.resultsDir}`],
+      executor: 'nx:noop',
+      dependsOn: [{ projects: [cellProjectName], target: 'evaluate', params: 'forward' }],
       cache: true,
       metadata: { description: `${cell.variant} (${cell.model}, ${cell.mode}, ${cell.preset}) on ${cell.dataset}` },
     };
   }
   targets.evaluate = {
     executor: 'nx:noop',
-    dependsOn: resolved.cells.map((c) => ({ target: c.target, params: 'forward' as const })),
+    dependsOn: resolved.cells.map((c) => ({ projects: [projectName.cell(name, c.variant, c.dataset)], target: 'evaluate', params: 'forward' as const })),
     cache: true,
     metadata: { description: `all ${resolved.cells.length} cells of ${name}` },
   };
@@ -130,12 +117,53 @@ export function pipelineProject(name: string, resolved: ResolvedPipeline, scorer
   };
   targets['report-rollback'] = { executor: '@evalgraph/plugin:rollback', options: { pipeline: name }, cache: false };
   return {
-    root: `pipelines/${name}`,
-    name: projectName.pipeline(name),
+    [`pipelines/${name}`]: {
+      root: `pipelines/${name}`,
+      name: projectName.pipeline(name),
+      projectType: 'application',
+      tags: ['type:pipeline'],
+      implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
+      targets,
+    },
+    ...cells,
+  };
+}
+
+/**
+ * One project per cell. Nx hashes a task's whole project configuration (every target's options), so a cell
+ * that shared a project with its siblings would be invalidated by any sibling's settings; alone, it is not.
+ */
+function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['cells'][number], options: CellOptions, scorer: ScorerName | undefined, template: string | undefined): ProjectConfiguration {
+  return {
+    root: `pipelines/${pipeline}/cells/${cell.variant}/${cell.dataset}`,
+    name: project,
     projectType: 'application',
-    tags: ['type:pipeline'],
-    implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
-    targets,
+    tags: ['type:cell', `pipeline:${pipeline}`],
+    implicitDependencies: [projectName.model(cell.model), projectName.dataset(cell.dataset)],
+    targets: {
+      evaluate: {
+        executor: '@evalgraph/plugin:evaluate',
+        options,
+        dependsOn: [
+          { projects: [projectName.pipeline(pipeline)], target: 'check', params: 'ignore' },
+          { projects: [projectName.dataset(cell.dataset)], target: 'prepare', params: 'ignore' },
+        ],
+        inputs: [
+          `{workspaceRoot}/${CONFIG_PATHS.model(cell.model)}`,
+          ...(template ? [`{workspaceRoot}/${template}`] : []),
+          `{workspaceRoot}/${CONFIG_PATHS.preset(cell.preset)}`,
+          `{workspaceRoot}/${CONFIG_PATHS.gpu(cell.gpu)}`,
+          `{workspaceRoot}/${CONFIG_PATHS.dataset(cell.dataset)}`,
+          { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
+          ...cellCodeInputs(scorer),
+          externalDeps,
+          ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
+        ],
+        outputs: [`{workspaceRoot}/${cell.resultsDir}`],
+        cache: true,
+        metadata: { description: `${cell.variant} (${cell.model}, ${cell.mode}, ${cell.preset}) on ${cell.dataset}` },
+      },
+    },
   };
 }
 

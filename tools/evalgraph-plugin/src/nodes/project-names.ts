@@ -3,4 +3,5 @@ export const projectName = {
   model: (name: string) => `model-${name}`,
   dataset: (name: string) => `dataset-${name}`,
   pipeline: (name: string) => `pipeline-${name}`,
+  cell: (pipeline: string, variant: string, dataset: string) => `cell-${pipeline}--${variant}--${dataset}`,
 };
