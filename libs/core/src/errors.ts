@@ -27,10 +27,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Something the environment lacks (vLLM, bubblewrap, a dataset file); the message says how to get it. */
+/** Something the environment lacks (vLLM, bubblewrap, a dataset file); one line that says how to get it. */
 export class MissingDependencyError extends Error {
   constructor(message: string, readonly fix: string) {
-    super(`${message}\n  fix: ${fix}`);
+    super(`${message} — fix: ${fix}`);
     this.name = 'MissingDependencyError';
   }
 }

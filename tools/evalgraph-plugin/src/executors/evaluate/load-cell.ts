@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_PATHS, loadNamed, sha256, type DatasetRecord } from '@evalgraph/core';
+import { CONFIG_PATHS, loadNamed, MissingDependencyError, sha256, type DatasetRecord } from '@evalgraph/core';
 import { readPrepared, readPreparedAux } from '@evalgraph/datasets';
 import type { CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
@@ -17,6 +17,10 @@ export function loadCell(root: string, o: CellOptions): Omit<CellInput, 'backend
   for (const role of ['fewshot', 'judge_prompts']) {
     const items = readPreparedAux(root, o.dataset, role);
     if (items) aux[role] = items;
+  }
+  // Keys are only ever read from the environment; a missing one must stop the cell before any server starts.
+  for (const [who, name] of [['the judge', o.judge?.api_key_env], [`model ${o.model}'s endpoint`, o.backend === 'endpoint' ? model.api_key_env : undefined]] as const) {
+    if (name && !process.env[name]) throw new MissingDependencyError(`${o.cell}: the API key of ${who} is not set (${name})`, `export ${name}=... (keys are read from the environment only)`);
   }
   const fileHash = (p: string) => sha256(readFileSync(join(root, p)));
   return {
