@@ -17,8 +17,11 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where}: ${field}: expected ${p.expected}, found ${p.found}${hint}`;
 }
 
+/** Base of errors whose message is the whole story for the user: shown without a stack trace. */
+export class UserFacingError extends Error {}
+
 /** Bad user input in one or more config files; never carries a stack trace to the user. */
-export class ConfigError extends Error {
+export class ConfigError extends UserFacingError {
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
     super(problems.map(formatProblem).join('\n'));
@@ -28,7 +31,7 @@ export class ConfigError extends Error {
 }
 
 /** Something the environment lacks (vLLM, bubblewrap, a dataset file); one line that says how to get it. */
-export class MissingDependencyError extends Error {
+export class MissingDependencyError extends UserFacingError {
   constructor(message: string, readonly fix: string) {
     super(`${message} — fix: ${fix}`);
     this.name = 'MissingDependencyError';
@@ -36,7 +39,7 @@ export class MissingDependencyError extends Error {
 }
 
 /** A dataset file whose bytes are not the pinned ones. */
-export class IntegrityError extends Error {
+export class IntegrityError extends UserFacingError {
   constructor(readonly file: string, readonly expected: string, readonly found: string) {
     super(`${file}: sha256 mismatch: expected ${expected}, found ${found} — the source changed or the download was corrupted; re-run prepare or fix the pinned sha256`);
     this.name = 'IntegrityError';
@@ -44,7 +47,7 @@ export class IntegrityError extends Error {
 }
 
 /** A cell that could not produce a complete result; partial results are never written as final. */
-export class CellError extends Error {
+export class CellError extends UserFacingError {
   constructor(message: string, readonly cell: string) {
     super(`${cell}: ${message}`);
     this.name = 'CellError';
@@ -53,10 +56,5 @@ export class CellError extends Error {
 
 /** The errors evalgraph reports as one clean message (no stack trace). */
 export function isUserFacingError(e: unknown): e is Error {
-  return (
-    e instanceof ConfigError ||
-    e instanceof MissingDependencyError ||
-    e instanceof IntegrityError ||
-    e instanceof CellError
-  );
+  return e instanceof UserFacingError;
 }

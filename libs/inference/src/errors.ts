@@ -1,3 +1,5 @@
+import { UserFacingError } from '@evalgraph/core';
+
 /** Why a server did not become ready, as far as its log tells. */
 export type ServerFailureCause =
   | 'out-of-memory'
@@ -9,7 +11,7 @@ export type ServerFailureCause =
   | 'not-responding';
 
 /** A model server that could not be started; the message carries the likely cause, the fix and the log tail. */
-export class ServerStartError extends Error {
+export class ServerStartError extends UserFacingError {
   constructor(
     message: string,
     readonly reason: ServerFailureCause,
@@ -23,7 +25,7 @@ export class ServerStartError extends Error {
 }
 
 /** A server that died (or stopped answering) while requests were in flight. */
-export class ServerCrashedError extends Error {
+export class ServerCrashedError extends UserFacingError {
   constructor(message: string, readonly logFile: string | null, readonly logTail: string[]) {
     super(message);
     this.name = 'ServerCrashedError';
@@ -31,7 +33,7 @@ export class ServerCrashedError extends Error {
 }
 
 /** A server group that would not go away even after SIGKILL (should never happen; reported loudly). */
-export class ServerStopError extends Error {
+export class ServerStopError extends UserFacingError {
   constructor(message: string, readonly pids: number[]) {
     super(message);
     this.name = 'ServerStopError';

@@ -42,6 +42,12 @@ export interface RunStats {
   wallMs: number;
   peakGpuMemoryGiB: number | null;
   kvCacheUsageMax: number | null;
+  /** English-only filter as applied: how it reached the server and which artifact (null when off). */
+  englishFilter?: { delivery: 'logits-processor' | 'allowed-token-ids' | 'dummy'; hash: string; allowedTokens: number } | null;
+  /** Server-side token counters from /metrics over the run (null when not scraped). */
+  serverTokens?: { prompt: number | null; generation: number | null } | null;
+  /** Server restarts after a crash during this run. */
+  restarts?: number;
 }
 
 /** A running (or reachable) model server that answers evaluation requests. */

@@ -51,6 +51,8 @@ export interface CellInput {
   resultsDir: string;
   backend: Backend;
   services?: ScoringServices;
+  /** Aborts in-flight requests (Ctrl-C, SIGTERM); finished ones are already in the request cache. */
+  signal?: AbortSignal;
   configHashes: Record<string, string>;
   versions: Record<string, string>;
   log?: (line: string) => void;
@@ -115,7 +117,7 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
   for (let round = 0; pending.length > 0; round++) {
     const flat = pending.flatMap((p) => p.requests);
     log(`${input.cell}: round ${round + 1}: ${flat.length} requests`);
-    const out = await input.backend.run(flat, { mode, modeName: input.modeName, englishOnly: input.englishOnly, maxTokens, seed: input.seed });
+    const out = await input.backend.run(flat, { mode, modeName: input.modeName, englishOnly: input.englishOnly, maxTokens, seed: input.seed, signal: input.signal });
     stats = addStats(stats, out.stats);
     let k = 0;
     for (const p of pending) {

@@ -59,7 +59,7 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
         const { backend, services } = backends.open(spec, c.input, c.options);
         try {
           if (signal.aborted) throw signal.reason;
-          await runCell({ ...c.input, backend, services, log });
+          await runCell({ ...c.input, backend, services, log, signal });
           push({ task: c.task, success: true, terminalOutput: lines.join('\n') + '\n' });
         } catch (e) {
           const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);

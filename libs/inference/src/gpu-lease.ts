@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { groupMembers, pidAlive, processStartTime, sleep } from './proc';
+
+/** What a server needs from the GPUs. */
+export interface LeaseRequest {
+  /** Server key (model + server args), for messages. */
+  key: string;
+  /** GPU memory the server claims on each of its GPUs (serverMemoryGiB(preset, gpu)). */
+  gib: number;
+  /** Memory of one GPU of the profile, and how many GPUs the machine has. */
+  deviceMemoryGiB: number;
+  deviceCount: number;
+  /** GPUs one server spans (tensor parallel), default 1. */
+  devicesNeeded?: number;
+}
+
+/** A row of the lease table: one holder. */
+export interface LeaseHolder {
+  id: string;
+  key: string;
+  gib: number;
+  devices: number[];
+  pid: number;
+  pgid: number | null;
+  host: string;
+  started: string;
+}
+
+/** A held lease: release it after the server stopped. */
+export interface Lease {
+  readonly id: string;
+  readonly devices: number[];
+  /** Records the server's process group, so the lease outlives a killed owner until the server is gone too. */
+  attachServer(pgid: number): void;
+  release(): void;
+}
+
+interface Row {
+  id: string;
+  key: string;
+  gib: number;
+  devices: string;
+  pid: number;
+  pid_start: number | null;
+  pgid: number | null;
+  host: string;
+  started: string;
+}
+
+/** Default location of the lease database of a workspace. */
+export function leaseDbFile(workspaceRoot: string): string {
+  return join(workspaceRoot, '.evalgraph', 'gpu-leases', 'leases.sqlite');
+}
+
+const EPS = 1e-6;
+
+/**
+ * Cross-process GPU memory lease. Every server holds a row (pid, GiB, GPUs, key, started) in a small SQLite
+ * database; a new row is inserted only inside BEGIN IMMEDIATE (one writer at a time across processes) and only
+ * when, on each GPU it takes, the held GiB plus its own stay within the GPU's memory. Rows of dead holders are
+ * reaped: a holder is alive while its owner pid lives or its server's process group still has members
+ * (a SIGKILLed owner's server keeps its lease until the watchdog has removed it).
+ */
+export class GpuLeaseManager {
+  private readonly db: Database.Database;
+  private readonly host = hostname();
+
+  constructor(readonly dbFile: string) {
+    mkdirSync(dirname(dbFile), { recursive: true });
+    this.db = new Database(dbFile, { timeout: 30_000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 30000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS leases (
+      id TEXT PRIMARY KEY, key TEXT NOT NULL, gib REAL NOT NULL, devices TEXT NOT NULL,
+      pid INTEGER NOT NULL, pid_start INTEGER, pgid INTEGER, host TEXT NOT NULL, started TEXT NOT NULL)`);
+  }
+
+  private alive(r: Row): boolean {
+    if (r.host !== this.host) return true; // another machine's row (shared disk): not ours to judge
+    if (pidAlive(r.pid, r.pid_start)) return true;
+    return r.pgid !== null && groupMembers(r.pgid).length > 0;
+  }
+
+  private reap(): void {
+    const rows = this.db.prepare('SELECT * FROM leases').all() as Row[];
+    const del = this.db.prepare('DELETE FROM leases WHERE id = ?');
+    for (const r of rows) if (!this.alive(r)) del.run(r.id);
+  }
+
+  /** Current holders (stale ones reaped first). */
+  holders(): LeaseHolder[] {
+    return this.db
+      .transaction(() => {
+        this.reap();
+        return (this.db.prepare('SELECT * FROM leases ORDER BY started').all() as Row[]).map(toHolder);
+      })
+      .immediate();
+  }
+
+  /** Takes the lease if the request fits now, else null. */
+  tryAcquire(req: LeaseRequest): Lease | null {
+    const need = Math.max(1, req.devicesNeeded ?? 1);
+    const id = randomUUID();
+    const devices = this.db
+      .transaction((): number[] | null => {
+        this.reap();
+        const used = new Array<number>(req.deviceCount).fill(0);
+        for (const r of this.db.prepare('SELECT * FROM leases').all() as Row[]) {
+          for (const d of JSON.parse(r.devices) as number[]) if (d < used.length) used[d] += r.gib;
+        }
+        // A request larger than one GPU can still run alone (vLLM will tell if it does not fit).
+        const fits = (d: number) => (req.gib > req.deviceMemoryGiB ? used[d] === 0 : used[d] + req.gib <= req.deviceMemoryGiB + EPS);
+        const free = used.map((u, d) => ({ u, d })).filter(({ d }) => fits(d)).sort((a, b) => a.u - b.u || a.d - b.d);
+        if (free.length < need) return null;
+        const chosen = free.slice(0, need).map((x) => x.d).sort((a, b) => a - b);
+        this.db
+          .prepare('INSERT INTO leases (id, key, gib, devices, pid, pid_start, pgid, host, started) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)')
+          .run(id, req.key, req.gib, JSON.stringify(chosen), process.pid, processStartTime(process.pid), this.host, new Date().toISOString());
+        return chosen;
+      })
+      .immediate();
+    if (!devices) return null;
+    let released = false;
+    return {
+      id,
+      devices,
+      attachServer: (pgid) => {
+        this.db.prepare('UPDATE leases SET pgid = ? WHERE id = ?').run(pgid, id);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.db.prepare('DELETE FROM leases WHERE id = ?').run(id);
+      },
+    };
+  }
+
+  /**
+   * Waits (polling with jittered backoff, 100 ms growing to 2 s) until the request fits, then takes the lease.
+   * `onWait` is called once, when the first attempt does not fit, with the holders in the way.
+   */
+  async acquire(req: LeaseRequest, opts: { signal?: AbortSignal; onWait?: (holders: LeaseHolder[]) => void; maxDelayMs?: number } = {}): Promise<Lease> {
+    let delay = 100;
+    let told = false;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const lease = this.tryAcquire(req);
+      if (lease) return lease;
+      if (!told) {
+        told = true;
+        opts.onWait?.(this.holders());
+      }
+      await sleep(delay * (0.75 + Math.random() * 0.5));
+      delay = Math.min(opts.maxDelayMs ?? 2000, delay * 1.5);
+    }
+  }
+
+  /** Closes the database handle. */
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toHolder(r: Row): LeaseHolder {
+  return { id: r.id, key: r.key, gib: r.gib, devices: JSON.parse(r.devices) as number[], pid: r.pid, pgid: r.pgid, host: r.host, started: r.started };
+}

@@ -1,0 +1,216 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { EvalResponse, hashValue, sha256, stableStringify } from '@evalgraph/core';
+import { VLLM_SERVE_FLAGS } from './vllm-flags';
+
+/** Where a workspace's request cache lives. */
+export function requestCacheFile(workspaceRoot: string): string {
+  return join(workspaceRoot, '.evalgraph', 'request-cache.sqlite');
+}
+
+/**
+ * Server flags that do not change what a request returns (memory, scheduling, networking, logging). Every
+ * other flag — dtype, kv_cache_dtype, max_model_len, quantization, seed, chat template, tokenizer mode,
+ * logits processors, reasoning parser, anything unknown — is part of the cache key.
+ */
+const NON_OUTPUT_FLAGS = new Set([
+  'host', 'port', 'served-model-name', 'gpu-memory-utilization', 'max-num-seqs', 'max-num-batched-tokens',
+  'enable-prefix-caching', 'enable-chunked-prefill', 'swap-space', 'enforce-eager', 'cpu-offload-gb', 'block-size',
+  'disable-uvicorn-access-log', 'disable-log-stats', 'enable-log-requests', 'disable-log-requests', 'uvicorn-log-level',
+  'max-parallel-loading-workers', 'download-dir', 'kv-cache-memory-bytes', 'num-gpu-blocks-override', 'api-server-count',
+  'disable-frontend-multiprocessing', 'max-log-len', 'enable-request-id-headers', 'disable-fastapi-docs',
+  'enable-server-load-tracking', 'enable-prompt-tokens-details', 'enable-force-include-usage', 'use-tqdm-on-load',
+]);
+
+/** The output-affecting subset of `vllm serve` flags; a chat template path is replaced by its content hash. */
+export function outputAffectingArgs(flags: Map<string, string | number | boolean>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, value] of flags) {
+    if (NON_OUTPUT_FLAGS.has(name) || !(name in VLLM_SERVE_FLAGS)) continue;
+    if (name === 'chat-template' && typeof value === 'string' && existsSync(value)) {
+      out[name] = `sha256:${sha256(readFileSync(value))}`;
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+/** What identifies one cached response. */
+export interface CacheKeyParts {
+  model: { hf_id: string; revision: string };
+  /** "vllm", or "endpoint:<origin>" (no credentials) for an external server. */
+  runtime: string;
+  serverArgs: Record<string, unknown>;
+  /** The full body sent (no API key ever enters a body: the SDK sends it as a header). */
+  body: Record<string, unknown>;
+  sampleIndex: number;
+}
+
+const listDigests = new WeakMap<readonly unknown[], string>();
+
+/** Hashes large id lists once (the ~94k allowed_token_ids of the English filter). */
+function digestList(list: readonly unknown[]): string {
+  let d = listDigests.get(list);
+  if (!d) {
+    d = `sha256:${sha256(JSON.stringify(list))}`;
+    listDigests.set(list, d);
+  }
+  return d;
+}
+
+/** sha256 of the stable JSON of {model id + revision, runtime, output-affecting server args, body, sample index}. */
+export function requestCacheKey(parts: CacheKeyParts): string {
+  const body = Array.isArray(parts.body.allowed_token_ids) ? { ...parts.body, allowed_token_ids: digestList(parts.body.allowed_token_ids) } : parts.body;
+  return hashValue({ v: 1, model: parts.model, runtime: parts.runtime, server: parts.serverArgs, body, sample_index: parts.sampleIndex });
+}
+
+/** Size and contents of the cache. */
+export interface RequestCacheStats {
+  file: string;
+  fileBytes: number;
+  entries: number;
+  models: { model: string; entries: number; bytes: number; oldest: string; newest: string }[];
+}
+
+interface StatRow {
+  model: string;
+  entries: number;
+  bytes: number;
+  oldest: number;
+  newest: number;
+}
+
+/**
+ * Finished requests, one row each, written as soon as a request finishes so a killed cell resumes where it
+ * stopped. SQLite in WAL mode with a busy timeout: parallel cells (processes) read and write it safely.
+ * Only successful responses are stored; errors are retried on the next run.
+ */
+export class RequestCache {
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[string], { response: string }>;
+  private readonly putStmt: Database.Statement<[string, string, number, string]>;
+
+  private constructor(readonly file: string, db: Database.Database) {
+    this.db = db;
+    this.getStmt = db.prepare('SELECT response FROM responses WHERE key = ?');
+    this.putStmt = db.prepare('INSERT OR REPLACE INTO responses (key, model, created_at, response) VALUES (?, ?, ?, ?)');
+  }
+
+  /**
+   * Opens (or creates) the cache. A corrupted file (fails quick_check or is not a database) is renamed aside
+   * as <file>.corrupt-<time> with a warning, and a fresh cache is started; nothing else is touched.
+   */
+  static open(file: string, opts: { onWarning?: (msg: string) => void } = {}): RequestCache {
+    mkdirSync(dirname(file), { recursive: true });
+    const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, 'EvalgraphRequestCache'));
+    try {
+      return new RequestCache(file, RequestCache.openDb(file, true));
+    } catch (e) {
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      for (const suffix of ['', '-wal', '-shm']) {
+        if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+      }
+      warn(
+        `request cache ${file} is corrupted (${(e as Error).message}); moved it to ${aside} and started an empty cache. ` +
+          'Requests will be sent again; results and configs are unaffected.',
+      );
+      return new RequestCache(file, RequestCache.openDb(file, false));
+    }
+  }
+
+  private static openDb(file: string, check: boolean): Database.Database {
+    const db = new Database(file, { timeout: 30_000 });
+    try {
+      db.pragma('busy_timeout = 30000');
+      if (check && existsSync(file) && statSync(file).size > 0) {
+        const result = db.pragma('quick_check', { simple: true });
+        if (result !== 'ok') throw new Error(`quick_check: ${String(result)}`);
+      }
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(`CREATE TABLE IF NOT EXISTS responses (
+        key TEXT PRIMARY KEY, model TEXT NOT NULL, created_at INTEGER NOT NULL, response TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS responses_model ON responses(model);
+        CREATE INDEX IF NOT EXISTS responses_created ON responses(created_at);`);
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** The stored response for a key (marked cached: true), or null. */
+  get(key: string): EvalResponse | null {
+    const row = this.getStmt.get(key);
+    if (!row) return null;
+    const parsed = EvalResponse.safeParse(JSON.parse(row.response));
+    if (!parsed.success || parsed.data.kind === 'error') return null;
+    return { ...parsed.data, cached: true };
+  }
+
+  /** Stores a finished response (errors are not stored). `model` is the config name, for stats and prune. */
+  put(key: string, model: string, response: EvalResponse): void {
+    if (response.kind === 'error') return;
+    this.putStmt.run(key, model, Date.now(), JSON.stringify({ ...response, cached: false }));
+  }
+
+  /** Entries and bytes per model, and the file size. */
+  stats(): RequestCacheStats {
+    const rows = this.db
+      .prepare('SELECT model, COUNT(*) AS entries, SUM(LENGTH(response)) AS bytes, MIN(created_at) AS oldest, MAX(created_at) AS newest FROM responses GROUP BY model ORDER BY model')
+      .all() as StatRow[];
+    let fileBytes = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        fileBytes += statSync(this.file + suffix).size;
+      } catch {
+        // no WAL file right now
+      }
+    }
+    return {
+      file: this.file,
+      fileBytes,
+      entries: rows.reduce((s, r) => s + r.entries, 0),
+      models: rows.map((r) => ({ model: r.model, entries: r.entries, bytes: r.bytes, oldest: new Date(r.oldest).toISOString(), newest: new Date(r.newest).toISOString() })),
+    };
+  }
+
+  /** Deletes entries older than N days and/or of one model (both filters apply together); returns how many. */
+  prune(opts: { olderThanDays?: number; model?: string; vacuum?: boolean } = {}): number {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (opts.olderThanDays !== undefined) {
+      where.push('created_at < ?');
+      args.push(Date.now() - opts.olderThanDays * 86_400_000);
+    }
+    if (opts.model !== undefined) {
+      where.push('model = ?');
+      args.push(opts.model);
+    }
+    const sql = `DELETE FROM responses${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const removed = this.db.prepare(sql).run(...args).changes;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (opts.vacuum) this.db.exec('VACUUM');
+    return removed;
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Stable JSON of a body, for size measurements and logs. */
+export function bodyBytes(body: Record<string, unknown>): number {
+  return Buffer.byteLength(stableStringify(body));
+}
+
+/** Human-readable cache summary for the CLI (`evalgraph cache` style output). */
+export function formatRequestCacheStats(s: RequestCacheStats): string {
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  const lines = [`request cache ${s.file}: ${s.entries} responses, ${mib(s.fileBytes)} on disk`];
+  for (const m of s.models) lines.push(`  ${m.model}: ${m.entries} responses, ${mib(m.bytes)}, ${m.oldest.slice(0, 10)} … ${m.newest.slice(0, 10)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,168 @@
+import type { EvalRequest, EvalResponse } from '@evalgraph/core';
+import { errorStatus, type CallResult, type ChatResponseShape, type CompletionResponseShape, type InferenceClient } from './client';
+import { ServerCrashedError } from './errors';
+import { continuationScore } from './logprobs';
+import { buildRequestBody, splitReasoning, type BodyContext } from './modes';
+import { requestCacheKey, type CacheKeyParts, type RequestCache } from './request-cache';
+import type { CellRequestOptions } from './types';
+
+/** Counters one run accumulates (a subset of RunStats). */
+export interface RunCounters {
+  sent: number;
+  fromCache: number;
+  failed: number;
+  retried: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Everything needed to turn requests into responses against one server. */
+export interface RunnerContext {
+  /** Config name of the model (request-cache stats and prune use it). */
+  modelName: string;
+  body: Omit<BodyContext, 'mode' | 'maxTokens' | 'seed' | 'englishFields'>;
+  cache: RequestCache | null;
+  /** Key parts other than the body and sample index; null disables caching. */
+  cacheKeyBase: Omit<CacheKeyParts, 'body' | 'sampleIndex'> | null;
+  client: InferenceClient;
+  englishFields?: Record<string, unknown>;
+}
+
+/** A new zeroed counter set. */
+export function newCounters(): RunCounters {
+  return { sent: 0, fromCache: 0, failed: 0, retried: 0, promptTokens: 0, completionTokens: 0 };
+}
+
+function retriesOf(e: unknown): number {
+  const r = (e as { retries?: unknown }).retries;
+  return typeof r === 'number' ? r : 0;
+}
+
+function toResponse(req: EvalRequest, call: CallResult<ChatResponseShape> | CallResult<CompletionResponseShape>, endpoint: 'chat' | 'completion'): EvalResponse {
+  const usage = call.data.usage;
+  const prompt_tokens = usage?.prompt_tokens ?? 0;
+  const completion_tokens = usage?.completion_tokens ?? 0;
+  if (req.kind === 'loglikelihood') {
+    const lp = (call.data as CompletionResponseShape).choices[0].logprobs;
+    if (!lp) throw new Error('the server returned no logprobs for an echo=true, logprobs=1 completion');
+    const score = continuationScore({ ...lp, top_logprobs: lp.top_logprobs ?? null }, req.context, req.continuation);
+    return { kind: 'loglikelihood', logprob: score.logprob, is_greedy: score.isGreedy, continuation_tokens: score.tokens, latency_ms: call.latencyMs, cached: false };
+  }
+  if (endpoint === 'chat') {
+    const choice = (call.data as ChatResponseShape).choices[0];
+    const { text, reasoning } = splitReasoning(choice.message);
+    return {
+      kind: 'generate',
+      text,
+      ...(reasoning !== undefined ? { reasoning } : {}),
+      finish_reason: choice.finish_reason ?? 'unknown',
+      prompt_tokens,
+      completion_tokens,
+      latency_ms: call.latencyMs,
+      cached: false,
+    };
+  }
+  const choice = (call.data as CompletionResponseShape).choices[0];
+  return { kind: 'generate', text: choice.text ?? '', finish_reason: choice.finish_reason ?? 'unknown', prompt_tokens, completion_tokens, latency_ms: call.latencyMs, cached: false };
+}
+
+/** A request that was not in the cache: what to send and where to store the answer. */
+export interface PendingRequest {
+  i: number;
+  endpoint: 'chat' | 'completion';
+  body: Record<string, unknown>;
+  key: string | null;
+}
+
+/**
+ * Builds the body of each request at `indices` and answers it from the request cache when possible (no
+ * server needed); returns the ones that must be sent.
+ */
+export function lookupCached(
+  requests: EvalRequest[],
+  indices: number[],
+  responses: (EvalResponse | undefined)[],
+  opts: CellRequestOptions,
+  ctx: Omit<RunnerContext, 'client'>,
+  counters: RunCounters,
+): PendingRequest[] {
+  const pending: PendingRequest[] = [];
+  for (const i of indices) {
+    const req = requests[i];
+    const { endpoint, body } = buildRequestBody(req, {
+      ...ctx.body,
+      mode: opts.mode,
+      maxTokens: opts.maxTokens,
+      seed: opts.seed,
+      englishFields: opts.englishOnly && req.kind !== 'loglikelihood' ? ctx.englishFields : undefined,
+    });
+    const key = ctx.cache && ctx.cacheKeyBase ? requestCacheKey({ ...ctx.cacheKeyBase, body, sampleIndex: req.sample_index }) : null;
+    const hit = key && ctx.cache ? ctx.cache.get(key) : null;
+    if (hit && hit.kind === (req.kind === 'loglikelihood' ? 'loglikelihood' : 'generate')) {
+      responses[i] = hit;
+      counters.fromCache++;
+      opts.onResult?.(i, hit);
+      continue;
+    }
+    pending.push({ i, endpoint, body, key });
+  }
+  return pending;
+}
+
+/**
+ * Sends the pending requests into `responses`, writing each finished response to the cache at once and
+ * calling onResult. Errors become ErrorResponses, except a crashed server (ServerCrashedError), which is
+ * thrown after every in-flight request has settled, so the caller can restart the server and send again
+ * the ones still missing.
+ */
+export async function sendPending(
+  requests: EvalRequest[],
+  pending: PendingRequest[],
+  responses: (EvalResponse | undefined)[],
+  opts: CellRequestOptions,
+  ctx: RunnerContext,
+  counters: RunCounters,
+): Promise<void> {
+  let crash: ServerCrashedError | null = null;
+  await Promise.allSettled(
+    pending.map(async ({ i, endpoint, body, key }) => {
+      if (crash) return;
+      opts.signal?.throwIfAborted();
+      const req = requests[i];
+      counters.sent++;
+      try {
+        const call = endpoint === 'chat' ? await ctx.client.chat(body, opts.signal) : await ctx.client.completion(body, opts.signal);
+        counters.retried += call.retries;
+        const res = toResponse(req, call, endpoint);
+        if (res.kind === 'generate') {
+          counters.promptTokens += res.prompt_tokens;
+          counters.completionTokens += res.completion_tokens;
+        }
+        if (key && ctx.cache) ctx.cache.put(key, ctx.modelName, res);
+        responses[i] = res;
+        opts.onResult?.(i, res);
+      } catch (e) {
+        counters.retried += retriesOf(e);
+        if (e instanceof ServerCrashedError) {
+          crash ??= e;
+          counters.sent--; // it will be sent again after the restart
+          return;
+        }
+        if (opts.signal?.aborted) throw e;
+        counters.failed++;
+        const latency = (e as { latencyMs?: unknown }).latencyMs;
+        const status = errorStatus(e);
+        const res: EvalResponse = {
+          kind: 'error',
+          error: e instanceof Error ? e.message : String(e),
+          ...(status !== undefined ? { status } : {}),
+          latency_ms: typeof latency === 'number' ? latency : 0,
+        };
+        responses[i] = res;
+        opts.onResult?.(i, res);
+      }
+    }),
+  );
+  opts.signal?.throwIfAborted();
+  if (crash) throw crash;
+}

@@ -1,0 +1,168 @@
+import type { EvalRequest, EvalResponse } from '@evalgraph/core';
+import { InferenceClient } from './client';
+import { englishRequestFields, loadEnglishFilter, writeLogitsProcessorModule, type EnglishFilterDelivery } from './english-filter';
+import { ServerCrashedError } from './errors';
+import { MetricsWatcher } from './metrics';
+import { GpuSampler } from './nvidia-smi';
+import { outputAffectingArgs, type RequestCache } from './request-cache';
+import { lookupCached, newCounters, sendPending } from './request-runner';
+import type { BackoffOptions } from './retry';
+import type { ManagedServer } from './server';
+import type { ServerPool } from './server-pool';
+import type { Backend, CellRequestOptions, RunStats, ServerSpec } from './types';
+import { mergedVllmFlags } from './vllm-args';
+
+export interface VllmBackendOptions {
+  pool: ServerPool;
+  cache?: RequestCache | null;
+  /** How the English-only filter reaches the server (default: the start-up logits processor when the spec has it). */
+  englishDelivery?: EnglishFilterDelivery;
+  backoff?: BackoffOptions;
+  metricsIntervalMs?: number;
+  gpuSampleIntervalMs?: number;
+}
+
+/**
+ * A vLLM server from the pool (started on first use, shared with the other cells of the model) plus the
+ * request cache. A server that crashes mid-run is restarted once by the pool and the unfinished requests
+ * are sent again; finished ones come from the cache.
+ */
+export class VllmBackend implements Backend {
+  readonly kind = 'vllm' as const;
+  private server: ManagedServer | null = null;
+  private version: string | null = null;
+  private released = false;
+
+  constructor(readonly spec: ServerSpec, private readonly opts: VllmBackendOptions) {}
+
+  /** Which server produced the numbers; the stand-in says so (never "vllm"). Complete after the first run(). */
+  describe(): { kind: string; version: string | null; command: string[] | null } {
+    const standin = this.version?.includes('standin') ?? false;
+    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version: this.version, command: this.server?.command ?? null };
+  }
+
+  private async ensureServer(): Promise<ManagedServer> {
+    if (this.released) throw new Error(`${this.spec.key}: backend already closed`);
+    if (!this.server) {
+      this.server = await this.opts.pool.acquire(this.spec);
+      this.version = await this.server.version();
+    }
+    return this.server;
+  }
+
+  private client(server: ManagedServer): InferenceClient {
+    const p = this.spec.preset;
+    return new InferenceClient({
+      baseURL: `${server.baseUrl}/v1`,
+      concurrency: p.concurrency,
+      limit: this.opts.pool.limiter(this.spec),
+      timeoutMs: p.request_timeout_s * 1000,
+      maxRetries: p.max_retries,
+      backoff: this.opts.backoff,
+      shouldStop: () =>
+        server.hasExited
+          ? new ServerCrashedError(
+              `${this.spec.modelName}: the vLLM server exited during the run (${server.exit?.signal ?? `exit code ${server.exit?.code}`})`,
+              this.spec.logFile,
+              server.logTail(),
+            )
+          : null,
+    });
+  }
+
+  /** Sends the requests (through the request cache); responses in request order. No cache miss, no server. */
+  async run(requests: EvalRequest[], opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
+    const t0 = performance.now();
+    const counters = newCounters();
+    const responses: (EvalResponse | undefined)[] = new Array(requests.length);
+    let englishFields: Record<string, unknown> | undefined;
+    let englishFilter: RunStats['englishFilter'] = null;
+    if (opts.englishOnly) {
+      const filter = loadEnglishFilter(this.spec.workspaceRoot);
+      // The start-up processor only exists on servers started with englishOnly; otherwise fall back per request.
+      const delivery: EnglishFilterDelivery = this.spec.englishOnly ? (this.opts.englishDelivery ?? 'logits-processor') : 'allowed-token-ids';
+      englishFields = englishRequestFields(filter, delivery);
+      englishFilter = { delivery, hash: filter.hash, allowedTokens: filter.counts.allowed_total };
+    }
+    const base = {
+      modelName: this.spec.modelName,
+      body: { servedModel: this.spec.modelName },
+      cache: this.opts.cache ?? null,
+      cacheKeyBase: { model: { hf_id: this.spec.model.hf_id, revision: this.spec.model.revision }, runtime: 'vllm', serverArgs: this.serverArgs() },
+      englishFields,
+    };
+    let pending = lookupCached(requests, requests.map((_, i) => i), responses, opts, base, counters);
+    const stats = (extra: Partial<RunStats>): RunStats => ({
+      total: requests.length,
+      ...counters,
+      wallMs: performance.now() - t0,
+      peakGpuMemoryGiB: null,
+      kvCacheUsageMax: null,
+      englishFilter,
+      serverTokens: null,
+      restarts: 0,
+      ...extra,
+    });
+    if (pending.length === 0) return { responses: responses as EvalResponse[], stats: stats({}) };
+
+    let server = await this.ensureServer();
+    const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000);
+    sampler.start();
+    const serverTokens: { prompt: number | null; generation: number | null } = { prompt: 0, generation: 0 };
+    let kvMax: number | null = null;
+    let restarts = 0;
+    let watcher = new MetricsWatcher(server.baseUrl, this.opts.metricsIntervalMs ?? 2000);
+    await watcher.start();
+    const closeWatcher = async () => {
+      await watcher.stop();
+      const d = watcher.deltas();
+      serverTokens.prompt = d.promptTokens === null || serverTokens.prompt === null ? null : serverTokens.prompt + d.promptTokens;
+      serverTokens.generation = d.generationTokens === null || serverTokens.generation === null ? null : serverTokens.generation + d.generationTokens;
+      if (watcher.kvCacheMax !== null) kvMax = Math.max(kvMax ?? 0, watcher.kvCacheMax);
+    };
+    try {
+      for (;;) {
+        try {
+          await sendPending(requests, pending, responses, opts, { ...base, client: this.client(server) }, counters);
+          break;
+        } catch (e) {
+          if (!(e instanceof ServerCrashedError)) throw e;
+          await closeWatcher();
+          server = await this.opts.pool.restart(this.spec, server); // throws once the restart limit is spent
+          this.server = server;
+          restarts++;
+          pending = pending.filter((p) => responses[p.i] === undefined);
+          watcher = new MetricsWatcher(server.baseUrl, this.opts.metricsIntervalMs ?? 2000);
+          await watcher.start();
+        }
+      }
+    } finally {
+      await closeWatcher();
+      await sampler.stop();
+    }
+    return { responses: responses as EvalResponse[], stats: stats({ peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts }) };
+  }
+
+  /** Output-affecting server flags for the request-cache key (no server needed). */
+  private serverArgs(): Record<string, string | number | boolean> {
+    return outputAffectingArgs(
+      mergedVllmFlags({
+        modelName: this.spec.modelName,
+        model: this.spec.model,
+        preset: this.spec.preset,
+        gpu: this.spec.gpu,
+        workspaceRoot: this.spec.workspaceRoot,
+        port: 0,
+        logitsProcessors: this.spec.englishOnly ? [writeLogitsProcessorModule(this.spec.workspaceRoot).qualname] : [],
+      }),
+    );
+  }
+
+  /** Releases this cell's hold on the shared server (the pool stops it after the last cell). */
+  async close(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.server) await this.opts.pool.release(this.spec);
+    else await this.opts.pool.skip(this.spec);
+  }
+}

@@ -1,0 +1,72 @@
+import { delimiter } from 'node:path';
+import { ServerStartError } from './errors';
+import { writeLogitsProcessorModule } from './english-filter';
+import { freePort, resolveVllmExecutable } from './proc';
+import { ManagedServer, type ServerLaunch } from './server';
+import type { ServerSpec } from './types';
+import { buildVllmServeArgs } from './vllm-args';
+
+/** Knobs for starting a vLLM server from a ServerSpec. */
+export interface VllmStartOptions {
+  /** The vLLM executable (default: $EVALGRAPH_VLLM or `vllm` on PATH). */
+  executable?: string;
+  /** GPUs the server may use (CUDA_VISIBLE_DEVICES), from the GPU lease. */
+  devices?: number[];
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+  graceMs?: number;
+  pollIntervalMs?: number;
+  gpuReleaseTimeoutMs?: number;
+}
+
+/** The launch (command, port, env) for a spec on a given port. */
+export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOptions = {}): ServerLaunch {
+  const executable = opts.executable ?? resolveVllmExecutable();
+  const env: NodeJS.ProcessEnv = { ...opts.env };
+  const logitsProcessors: string[] = [];
+  if (spec.englishOnly) {
+    const lp = writeLogitsProcessorModule(spec.workspaceRoot);
+    logitsProcessors.push(lp.qualname);
+    const base = opts.env?.PYTHONPATH ?? process.env.PYTHONPATH;
+    env.PYTHONPATH = base ? `${lp.dir}${delimiter}${base}` : lp.dir;
+  }
+  if (opts.devices?.length) env.CUDA_VISIBLE_DEVICES = opts.devices.join(',');
+  const args = buildVllmServeArgs({
+    modelName: spec.modelName,
+    model: spec.model,
+    preset: spec.preset,
+    gpu: spec.gpu,
+    workspaceRoot: spec.workspaceRoot,
+    port,
+    logitsProcessors,
+  });
+  return {
+    executable,
+    args,
+    port,
+    servedModelName: spec.modelName,
+    logFile: spec.logFile,
+    env,
+    startTimeoutMs: opts.startTimeoutMs,
+    graceMs: opts.graceMs,
+    pollIntervalMs: opts.pollIntervalMs,
+    gpuReleaseTimeoutMs: opts.gpuReleaseTimeoutMs,
+  };
+}
+
+/**
+ * Starts `vllm serve` for a spec on a free port and waits until it answers; a port taken between choosing
+ * and binding it ("Address already in use") is retried once on a new port.
+ */
+export async function startVllmServer(spec: ServerSpec, opts: VllmStartOptions = {}): Promise<ManagedServer> {
+  if (spec.backend !== 'vllm') throw new Error(`internal: ${spec.modelName} is served by "${spec.backend}", not started by evalgraph`);
+  for (let attempt = 0; ; attempt++) {
+    const launch = vllmLaunch(spec, await freePort(), opts);
+    try {
+      return await ManagedServer.start(launch);
+    } catch (e) {
+      if (attempt === 0 && e instanceof ServerStartError && e.reason === 'port-in-use') continue;
+      throw e;
+    }
+  }
+}
