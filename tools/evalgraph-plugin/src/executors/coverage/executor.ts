@@ -1,0 +1,49 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { join } from 'node:path';
+import { loadNamed, writeFileAtomic } from '@evalgraph/core';
+import { runCoverage, ServerPool, type CoverageResult } from '@evalgraph/inference';
+import { reportError } from '../../shared/report-error';
+
+/**
+ * The model coverage check, per preset: load, warm up, generate, tokens/s against 100, peak GPU memory against
+ * 80%, memory released after shutdown. Without a GPU every result says "not measured: no GPU", never passed;
+ * the task still succeeds then, so CI without a GPU is not red for it, and the readiness gate reports it.
+ */
+export default async function coverageExecutor(options: { model: string; presets: string[]; gpu: string }, context: ExecutorContext): Promise<{ success: boolean }> {
+  const root = context.root;
+  const pool = new ServerPool({ workspaceRoot: root, log: (l) => console.log(l) });
+  try {
+    const model = loadNamed(root, 'model', options.model);
+    const gpu = loadNamed(root, 'gpu', options.gpu);
+    const results: CoverageResult[] = [];
+    for (const presetName of options.presets) {
+      const preset = loadNamed(root, 'preset', presetName);
+      const spec = {
+        key: `coverage|${options.model}|${presetName}|${options.gpu}`,
+        modelName: options.model,
+        model,
+        preset,
+        presetName,
+        gpu,
+        gpuName: options.gpu,
+        backend: model.endpoint ? ('endpoint' as const) : ('vllm' as const),
+        englishOnly: false,
+        workspaceRoot: root,
+        logFile: join(root, 'results', 'models', options.model, 'coverage', `${presetName}.server.log`),
+      };
+      const r = await runCoverage({ spec, pool });
+      results.push(r);
+      writeFileAtomic(join(root, 'results', 'models', options.model, 'coverage', `${presetName}.json`), JSON.stringify(r, null, 2) + '\n');
+      const tps = r.checks.generate.tokensPerSecond;
+      const mem = r.checks.memory.fraction;
+      console.log(`${options.model} × ${presetName} on ${options.gpu}: ${r.status} — ${r.reason}`);
+      console.log(`  tok/s ${tps === null ? 'not measured' : tps.toFixed(0)} (≥ ${r.checks.generate.thresholdTokensPerSecond}), peak memory ${mem === null ? 'not measured' : `${(mem * 100).toFixed(0)}%`} (< ${(r.checks.memory.thresholdFraction * 100).toFixed(0)}%), shutdown ${r.checks.shutdown.status}`);
+    }
+    return { success: results.every((r) => r.status !== 'failed') };
+  } catch (e) {
+    reportError(e, `model ${options.model}`);
+    return { success: false };
+  } finally {
+    await pool.closeAll();
+  }
+}
