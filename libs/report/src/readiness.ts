@@ -18,6 +18,7 @@ function errorRateGate(s: ReadinessInput, gates: Gates): GateResult {
 
 function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): GateResult {
   const threshold = gates.max_gpu_memory_fraction;
+  if (threshold === null) return { gate: 'gpu_memory', pass: true, value: null, threshold, reason: 'not required (gates.max_gpu_memory_fraction: null)' };
   const fail = (reason: string): GateResult => ({ gate: 'gpu_memory', pass: false, value: null, threshold, reason });
   if (!gpu) return fail('not measured: no GPU profile');
   if (s.cells.length === 0) return fail('not measured: no cell has results');
@@ -36,6 +37,7 @@ function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): Ga
 
 function throughputGate(s: ReadinessInput, gates: Gates): GateResult {
   const threshold = gates.min_throughput_tok_s;
+  if (threshold === null) return { gate: 'throughput', pass: true, value: null, threshold, reason: 'not required (gates.min_throughput_tok_s: null)' };
   const fail = (reason: string): GateResult => ({ gate: 'throughput', pass: false, value: null, threshold, reason });
   if (s.cells.length === 0) return fail('not measured: no cell has results');
   const unmeasured = s.cells.filter((c) => c.metrics.throughput_tok_s === null);

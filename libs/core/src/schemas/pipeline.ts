@@ -36,8 +36,8 @@ export const PipelineDataset = z.union([
 export const Gates = z
   .object({
     max_error_rate: z.number().min(0).max(1).default(0.05),
-    max_gpu_memory_fraction: z.number().gt(0).max(1).default(0.8),
-    min_throughput_tok_s: z.number().min(0).default(100),
+    max_gpu_memory_fraction: z.number().gt(0).max(1).nullable().default(0.8).describe('null: not required (e.g. a dummy-backend pipeline); the report says so'),
+    min_throughput_tok_s: z.number().min(0).nullable().default(100).describe('null: not required; the report says so'),
     require_all_models_covered: z.boolean().default(true),
     forbid_dummy: z.boolean().default(false),
   })
