@@ -93,6 +93,8 @@ describe('vLLM runtime through Nx, against the stand-in vLLM', () => {
 
   it('thinking and non-thinking requests carry the documented sampling and chat_template_kwargs', () => {
     rmSync(requestsFile(), { force: true });
+    // The non-thinking gsm8k bodies were answered in the first test; they must reach the server again here.
+    rmSync(join(ws.root, '.evalgraph/request-cache.sqlite'), { force: true });
     const r = evaluate('pipeline-modes');
     expect(r.status, r.out).toBe(0);
     const bodies = lines<{ path: string; probe: boolean; body: Record<string, unknown> }>(requestsFile()).filter((l) => l.path === '/v1/chat/completions' && !l.probe);
