@@ -153,8 +153,9 @@ describe('InferenceClient against a scripted HTTP server', () => {
   });
 
   it('times a request out and retries it', async () => {
-    const url = await serve((n, res) => (n === 1 ? setTimeout(() => ok(res), 1500) : ok(res)));
-    const c = new InferenceClient({ baseURL: url, concurrency: 1, timeoutMs: 200, maxRetries: 2, backoff: { baseMs: 1, maxMs: 2 } });
+    // Generous margins: on a loaded 2-core CI machine an immediate answer can take a few hundred ms.
+    const url = await serve((n, res) => (n === 1 ? setTimeout(() => ok(res), 8000) : ok(res)));
+    const c = new InferenceClient({ baseURL: url, concurrency: 1, timeoutMs: 1500, maxRetries: 2, backoff: { baseMs: 1, maxMs: 2 } });
     const r = await c.chat({ model: 'm', messages: [] });
     expect(r.retries).toBe(1);
   });
