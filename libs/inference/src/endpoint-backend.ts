@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { MissingDependencyError, type EvalRequest, type EvalResponse } from '@evalgraph/core';
 import { InferenceClient } from './client';
 import { englishRequestFields, loadEnglishFilter } from './english-filter';
@@ -15,6 +16,23 @@ export function endpointUrls(endpoint: string): { baseURL: string; root: string;
   const root = `${u.protocol}//${u.host}${basePath.slice(0, -3)}`;
   // origin only: credentials in the URL (user:pass@) never reach a cache key or a log
   return { baseURL: `${u.protocol}//${u.host}${basePath}`, root, origin: `${u.protocol}//${u.host}` };
+}
+
+const limiters = new Map<string, ReturnType<typeof pLimit>>();
+
+/**
+ * One request limiter per endpoint and server key (model, preset, ...) for the whole process, as the vLLM pool
+ * has per server: the cells of a batch run at once, and without it each cell's own preset.concurrency would add
+ * up (306 cells × 64 requests in flight exhausted file descriptors and the server's backlog).
+ */
+function sharedLimiter(origin: string, spec: ServerSpec): ReturnType<typeof pLimit> {
+  const key = `${origin}|${spec.key}`;
+  let l = limiters.get(key);
+  if (!l) {
+    l = pLimit(Math.max(1, spec.preset.concurrency));
+    limiters.set(key, l);
+  }
+  return l;
 }
 
 export interface EndpointBackendOptions {
@@ -82,6 +100,7 @@ export class EndpointBackend implements Backend {
         baseURL: this.urls.baseURL,
         apiKey: this.apiKey(),
         concurrency: p.concurrency,
+        limit: sharedLimiter(this.urls.origin, this.spec),
         timeoutMs: p.request_timeout_s * 1000,
         maxRetries: p.max_retries,
         backoff: this.opts.backoff,

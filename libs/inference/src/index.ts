@@ -19,6 +19,7 @@ export * from './request-cache';
 export * from './request-runner';
 export * from './english-filter';
 export * from './dummy';
+export * from './runtime-version';
 export * from './vllm-backend';
 export * from './endpoint-backend';
 export * from './backend';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EvalResponse, hashValue, sha256, stableStringify } from '@evalgraph/core';
+import { EvalResponse, sha256, stableStringify } from '@evalgraph/core';
 import { VLLM_SERVE_FLAGS } from './vllm-flags';
 
 /** Where a workspace's request cache lives. */
@@ -60,10 +60,53 @@ function digestList(list: readonly unknown[]): string {
   return d;
 }
 
+/**
+ * The same text as @evalgraph/core's stableStringify (JSON with sorted keys) for JSON data, written out instead of
+ * through a JSON.stringify replacer that rebuilds every object: keys are hashed for every request, and the replacer
+ * was the largest CPU cost of the client after the HTTP exchange. Equality with stableStringify is tested.
+ */
+export function stableJson(v: unknown): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      const o = v as Record<string, unknown> & { toJSON?: () => unknown };
+      if (typeof o.toJSON === 'function') return stableJson(o.toJSON());
+      if (Array.isArray(v)) {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) {
+          const t = typeof v[i];
+          out += (i ? ',' : '') + (v[i] === undefined || t === 'function' || t === 'symbol' ? 'null' : stableJson(v[i]));
+        }
+        return out + ']';
+      }
+      let out = '{';
+      let first = true;
+      for (const k of Object.keys(o).sort()) {
+        const x = o[k];
+        const t = typeof x;
+        if (x === undefined || t === 'function' || t === 'symbol') continue;
+        out += (first ? '' : ',') + JSON.stringify(k) + ':' + stableJson(x);
+        first = false;
+      }
+      return out + '}';
+    }
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    default:
+      return 'null';
+  }
+}
+
 /** sha256 of the stable JSON of {model id + revision, runtime, output-affecting server args, body, sample index}. */
 export function requestCacheKey(parts: CacheKeyParts): string {
   const body = Array.isArray(parts.body.allowed_token_ids) ? { ...parts.body, allowed_token_ids: digestList(parts.body.allowed_token_ids) } : parts.body;
-  return hashValue({ v: 1, model: parts.model, runtime: parts.runtime, server: parts.serverArgs, body, sample_index: parts.sampleIndex });
+  return sha256(stableJson({ v: 1, model: parts.model, runtime: parts.runtime, server: parts.serverArgs, body, sample_index: parts.sampleIndex }));
 }
 
 /** Size and contents of the cache. */
@@ -82,20 +125,48 @@ interface StatRow {
   newest: number;
 }
 
+type Row = [key: string, model: string, createdAt: number, response: string];
+
+/** Most rows one transaction writes; a larger backlog is flushed at once rather than at the end of the tick. */
+const MAX_BATCH = 512;
+
+const openCaches = new Set<RequestCache>();
+let exitHookInstalled = false;
+
+/** Rows still buffered when the process exits normally (process.exit included) are written synchronously. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of openCaches) c.flush();
+  });
+}
+
 /**
- * Finished requests, one row each, written as soon as a request finishes so a killed cell resumes where it
- * stopped. SQLite in WAL mode with a busy timeout: parallel cells (processes) read and write it safely.
- * Only successful responses are stored; errors are retried on the next run.
+ * Finished requests, one row each, committed within the event-loop turn in which a request finishes, so a killed
+ * cell resumes where it stopped. Rows that finish in the same turn share one transaction (a commit per row cost
+ * more than the HTTP exchange at a few thousand requests/s); a SIGKILL can lose only the current turn's rows,
+ * and a normal exit or close() writes them. SQLite in WAL mode with a busy timeout: parallel cells (processes)
+ * read and write it safely. Only successful responses are stored; errors are retried on the next run.
  */
 export class RequestCache {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { response: string }>;
-  private readonly putStmt: Database.Statement<[string, string, number, string]>;
+  private readonly putStmt: Database.Statement<Row>;
+  private readonly writeBatch: (rows: Row[]) => void;
+  private pending: Row[] = [];
+  private flushScheduled = false;
+  private closed = false;
 
   private constructor(readonly file: string, db: Database.Database) {
     this.db = db;
     this.getStmt = db.prepare('SELECT response FROM responses WHERE key = ?');
     this.putStmt = db.prepare('INSERT OR REPLACE INTO responses (key, model, created_at, response) VALUES (?, ?, ?, ?)');
+    this.writeBatch = db.transaction((rows: Row[]) => {
+      for (const r of rows) this.putStmt.run(...r);
+    });
+    openCaches.add(this);
+    installExitHook();
   }
 
   /**
@@ -113,7 +184,7 @@ export class RequestCache {
         if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
       }
       warn(
-        `request cache ${file} is corrupted (${(e as Error).message}); moved it to ${aside} and started an empty cache. ` +
+        `request cache ${file} is corrupted (${(e as Error).message.replace(/\s*\n\s*/g, ' ')}); moved it to ${aside} and started an empty cache. ` +
           'Requests will be sent again; results and configs are unaffected.',
       );
       return new RequestCache(file, RequestCache.openDb(file, false));
@@ -143,6 +214,7 @@ export class RequestCache {
 
   /** The stored response for a key (marked cached: true), or null. */
   get(key: string): EvalResponse | null {
+    if (this.pending.length) this.flush();
     const row = this.getStmt.get(key);
     if (!row) return null;
     const parsed = EvalResponse.safeParse(JSON.parse(row.response));
@@ -153,11 +225,30 @@ export class RequestCache {
   /** Stores a finished response (errors are not stored). `model` is the config name, for stats and prune. */
   put(key: string, model: string, response: EvalResponse): void {
     if (response.kind === 'error') return;
-    this.putStmt.run(key, model, Date.now(), JSON.stringify({ ...response, cached: false }));
+    if (this.closed) throw new Error(`request cache ${this.file} is closed`);
+    this.pending.push([key, model, Date.now(), JSON.stringify({ ...response, cached: false })]);
+    if (this.pending.length >= MAX_BATCH) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Writes the buffered rows in one transaction (put() schedules this for the end of the event-loop turn). */
+  flush(): void {
+    if (this.closed || this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.writeBatch(rows);
   }
 
   /** Entries and bytes per model, and the file size. */
   stats(): RequestCacheStats {
+    this.flush();
     const rows = this.db
       .prepare('SELECT model, COUNT(*) AS entries, SUM(LENGTH(response)) AS bytes, MIN(created_at) AS oldest, MAX(created_at) AS newest FROM responses GROUP BY model ORDER BY model')
       .all() as StatRow[];
@@ -179,6 +270,7 @@ export class RequestCache {
 
   /** Deletes entries older than N days and/or of one model (both filters apply together); returns how many. */
   prune(opts: { olderThanDays?: number; model?: string; vacuum?: boolean } = {}): number {
+    this.flush();
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (opts.olderThanDays !== undefined) {
@@ -196,8 +288,12 @@ export class RequestCache {
     return removed;
   }
 
-  /** Closes the database. */
+  /** Writes buffered rows and closes the database. */
   close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    openCaches.delete(this);
     this.db.close();
   }
 }

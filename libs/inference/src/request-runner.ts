@@ -66,17 +66,26 @@ function toResponse(req: EvalRequest, call: CallResult<ChatResponseShape> | Call
   return { kind: 'generate', text: choice.text ?? '', finish_reason: choice.finish_reason ?? 'unknown', prompt_tokens, completion_tokens, latency_ms: call.latencyMs, cached: false };
 }
 
-/** A request that was not in the cache: what to send and where to store the answer. */
+/** A request that was not in the cache: which one, and where to store the answer (its body is rebuilt at send time). */
 export interface PendingRequest {
   i: number;
-  endpoint: 'chat' | 'completion';
-  body: Record<string, unknown>;
   key: string | null;
 }
 
+/** The endpoint and body of one request (the oracle never leaves the process). */
+function bodyOf(req: EvalRequest, opts: CellRequestOptions, ctx: Omit<RunnerContext, 'client'>) {
+  return buildRequestBody(req, {
+    ...ctx.body,
+    mode: opts.mode,
+    maxTokens: opts.maxTokens,
+    seed: opts.seed,
+    englishFields: opts.englishOnly && req.kind !== 'loglikelihood' ? ctx.englishFields : undefined,
+  });
+}
+
 /**
- * Builds the body of each request at `indices` and answers it from the request cache when possible (no
- * server needed); returns the ones that must be sent.
+ * Answers each request at `indices` from the request cache when possible (no server needed); returns the ones
+ * that must be sent. Only keys are kept: bodies are rebuilt when sent, so memory does not grow with the cell.
  */
 export function lookupCached(
   requests: EvalRequest[],
@@ -89,14 +98,7 @@ export function lookupCached(
   const pending: PendingRequest[] = [];
   for (const i of indices) {
     const req = requests[i];
-    const { endpoint, body } = buildRequestBody(req, {
-      ...ctx.body,
-      mode: opts.mode,
-      maxTokens: opts.maxTokens,
-      seed: opts.seed,
-      englishFields: opts.englishOnly && req.kind !== 'loglikelihood' ? ctx.englishFields : undefined,
-    });
-    const key = ctx.cache && ctx.cacheKeyBase ? requestCacheKey({ ...ctx.cacheKeyBase, body, sampleIndex: req.sample_index }) : null;
+    const key = ctx.cache && ctx.cacheKeyBase ? requestCacheKey({ ...ctx.cacheKeyBase, body: bodyOf(req, opts, ctx).body, sampleIndex: req.sample_index }) : null;
     const hit = key && ctx.cache ? ctx.cache.get(key) : null;
     if (hit && hit.kind === (req.kind === 'loglikelihood' ? 'loglikelihood' : 'generate')) {
       responses[i] = hit;
@@ -104,7 +106,7 @@ export function lookupCached(
       opts.onResult?.(i, hit);
       continue;
     }
-    pending.push({ i, endpoint, body, key });
+    pending.push({ i, key });
   }
   return pending;
 }
@@ -113,7 +115,8 @@ export function lookupCached(
  * Sends the pending requests into `responses`, writing each finished response to the cache at once and
  * calling onResult. Errors become ErrorResponses, except a crashed server (ServerCrashedError), which is
  * thrown after every in-flight request has settled, so the caller can restart the server and send again
- * the ones still missing.
+ * the ones still missing. As many workers as the client's concurrency take requests in turn, so only the
+ * requests in flight hold a body and a promise: memory stays flat in the number of requests.
  */
 export async function sendPending(
   requests: EvalRequest[],
@@ -124,45 +127,51 @@ export async function sendPending(
   counters: RunCounters,
 ): Promise<void> {
   let crash: ServerCrashedError | null = null;
-  await Promise.allSettled(
-    pending.map(async ({ i, endpoint, body, key }) => {
-      if (crash) return;
-      opts.signal?.throwIfAborted();
-      const req = requests[i];
-      counters.sent++;
-      try {
-        const call = endpoint === 'chat' ? await ctx.client.chat(body, opts.signal) : await ctx.client.completion(body, opts.signal);
-        counters.retried += call.retries;
-        const res = toResponse(req, call, endpoint);
-        if (res.kind === 'generate') {
-          counters.promptTokens += res.prompt_tokens;
-          counters.completionTokens += res.completion_tokens;
-        }
-        if (key && ctx.cache) ctx.cache.put(key, ctx.modelName, res);
-        responses[i] = res;
-        opts.onResult?.(i, res);
-      } catch (e) {
-        counters.retried += retriesOf(e);
-        if (e instanceof ServerCrashedError) {
-          crash ??= e;
-          counters.sent--; // it will be sent again after the restart
-          return;
-        }
-        if (opts.signal?.aborted) throw e;
-        counters.failed++;
-        const latency = (e as { latencyMs?: unknown }).latencyMs;
-        const status = errorStatus(e);
-        const res: EvalResponse = {
-          kind: 'error',
-          error: e instanceof Error ? e.message : String(e),
-          ...(status !== undefined ? { status } : {}),
-          latency_ms: typeof latency === 'number' ? latency : 0,
-        };
-        responses[i] = res;
-        opts.onResult?.(i, res);
+  let next = 0;
+  const sendOne = async ({ i, key }: PendingRequest) => {
+    const req = requests[i];
+    const { endpoint, body } = bodyOf(req, opts, ctx);
+    counters.sent++;
+    try {
+      const call = endpoint === 'chat' ? await ctx.client.chat(body, opts.signal) : await ctx.client.completion(body, opts.signal);
+      counters.retried += call.retries;
+      const res = toResponse(req, call, endpoint);
+      if (res.kind === 'generate') {
+        counters.promptTokens += res.prompt_tokens;
+        counters.completionTokens += res.completion_tokens;
       }
-    }),
-  );
+      if (key && ctx.cache) ctx.cache.put(key, ctx.modelName, res);
+      responses[i] = res;
+      opts.onResult?.(i, res);
+    } catch (e) {
+      counters.retried += retriesOf(e);
+      if (e instanceof ServerCrashedError) {
+        crash ??= e;
+        counters.sent--; // it will be sent again after the restart
+        return;
+      }
+      if (opts.signal?.aborted) throw e;
+      counters.failed++;
+      const latency = (e as { latencyMs?: unknown }).latencyMs;
+      const status = errorStatus(e);
+      const res: EvalResponse = {
+        kind: 'error',
+        error: e instanceof Error ? e.message : String(e),
+        ...(status !== undefined ? { status } : {}),
+        latency_ms: typeof latency === 'number' ? latency : 0,
+      };
+      responses[i] = res;
+      opts.onResult?.(i, res);
+    }
+  };
+  const worker = async () => {
+    while (next < pending.length && !crash) {
+      opts.signal?.throwIfAborted();
+      await sendOne(pending[next++]);
+    }
+  };
+  const workers = Math.max(1, Math.min(pending.length, ctx.client.concurrency));
+  await Promise.allSettled(Array.from({ length: workers }, worker));
   opts.signal?.throwIfAborted();
   if (crash) throw crash;
 }

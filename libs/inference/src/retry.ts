@@ -18,7 +18,8 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BAC
 
 /**
  * Runs `fn` until it succeeds, a non-retryable error is thrown, or `maxRetries` retries were spent.
- * `shouldStop` (checked before each retry) lets the caller give up early, e.g. when the server process died.
+ * `shouldStop` (checked after every retryable failure, the last one included) lets the caller replace the error,
+ * e.g. with "the server process died", so a crash is recognized even when no retry is left.
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
@@ -27,7 +28,7 @@ export async function withRetry<T>(
     backoff?: BackoffOptions;
     isRetryable: (e: unknown) => boolean;
     onRetry?: (e: unknown, attempt: number, delayMs: number) => void;
-    shouldStop?: (e: unknown) => Error | null;
+    shouldStop?: (e: unknown) => Error | null | Promise<Error | null>;
     signal?: AbortSignal;
   },
 ): Promise<T> {
@@ -35,9 +36,10 @@ export async function withRetry<T>(
     try {
       return await fn(attempt);
     } catch (e) {
-      if (attempt >= opts.maxRetries || !opts.isRetryable(e)) throw e;
-      const stop = opts.shouldStop?.(e);
+      const retryable = opts.isRetryable(e);
+      const stop = retryable ? await opts.shouldStop?.(e) : null;
       if (stop) throw stop;
+      if (attempt >= opts.maxRetries || !retryable) throw e;
       opts.signal?.throwIfAborted();
       const delay = backoffDelay(attempt, opts.backoff);
       opts.onRetry?.(e, attempt, delay);

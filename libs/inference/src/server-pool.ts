@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { serverMemoryGiB } from '@evalgraph/core';
+import { ServerCrashedError } from './errors';
 import { GpuLeaseManager, leaseDbFile, type Lease, type LeaseHolder } from './gpu-lease';
 import type { ManagedServer, StopReport } from './server';
 import type { ServerSpec } from './types';
@@ -122,7 +123,14 @@ export class ServerPool {
     if (e.server && e.server !== failed) return e.server;
     if (e.starting) return e.starting;
     if (e.restarts >= (this.opts.restartLimit ?? 1)) {
-      throw new Error(`${spec.key}: the server crashed again after ${e.restarts} restart(s); giving up`);
+      // A user-facing error: the run ends with this message and the log tail, not with a stack trace.
+      const tail = failed.logTail(10);
+      const how = failed.exit ? (failed.exit.signal ? `signal ${failed.exit.signal}` : `exit code ${failed.exit.code}`) : 'stopped answering';
+      throw new ServerCrashedError(
+        [`${spec.modelName}: the server crashed again after ${e.restarts} restart(s) (${how}); giving up`, `  log: ${spec.logFile} — last ${tail.length} lines:`, ...tail.map((l) => `    | ${l}`)].join('\n'),
+        spec.logFile,
+        tail,
+      );
     }
     e.restarts++;
     e.server = null;

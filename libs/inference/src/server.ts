@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { ServerStartError, ServerStopError } from './errors';
 import { diagnoseLogFile, tailFile } from './log-diagnosis';
 import { queryGpus, waitGpuReleased, type GpuReleaseCheck } from './nvidia-smi';
-import { groupMembers, signalGroup, sleep, waitGroupGone, waitPortClosed } from './proc';
+import { groupMembers, pidAlive, signalGroup, sleep, waitGroupGone, waitPortClosed } from './proc';
 import { spawnWatchdog, type Watchdog } from './watchdog';
 
 /** How to launch one OpenAI-compatible server process (vLLM or the stand-in). */
@@ -18,9 +18,9 @@ export interface ServerLaunch {
   logFile: string;
   /** Extra environment (CUDA_VISIBLE_DEVICES, PYTHONPATH for a logits processor). */
   env?: NodeJS.ProcessEnv;
-  /** Give up waiting for readiness after this long (default 20 min: large models load slowly). */
+  /** Give up waiting for readiness after this long (default $EVALGRAPH_SERVER_START_TIMEOUT_MS or 20 min: large models load slowly). */
   startTimeoutMs?: number;
-  /** SIGTERM → SIGKILL grace period (default 30 s). */
+  /** SIGTERM → SIGKILL grace period (default $EVALGRAPH_SERVER_GRACE_MS or 30 s; the watchdog uses the same). */
   graceMs?: number;
   /** Readiness poll interval (default 500 ms). */
   pollIntervalMs?: number;
@@ -40,6 +40,17 @@ export interface StopReport {
 }
 
 const DEFAULTS = { startTimeoutMs: 20 * 60_000, graceMs: 30_000, pollIntervalMs: 500, gpuReleaseTimeoutMs: 60_000 };
+
+/**
+ * A duration from the environment, for deployments (and fault tests) that cannot pass launch options through
+ * Nx: EVALGRAPH_SERVER_START_TIMEOUT_MS, EVALGRAPH_SERVER_GRACE_MS. Unset or not a positive number: undefined.
+ */
+export function envDurationMs(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
 const LOG_TAIL_LINES = 30;
 
 async function httpOk(url: string, timeoutMs: number, init?: RequestInit): Promise<{ ok: boolean; status: number; body: string }> {
@@ -85,9 +96,12 @@ export class ManagedServer {
     return this.child.pid ?? -1;
   }
 
-  /** The server process has exited (its children may still be alive until stop()). */
+  /**
+   * The server process has exited (its children may still be alive until stop()). Also true for a zombie whose
+   * exit event Node has not delivered yet: a crash drops the connections first, and the client asks at once.
+   */
   get hasExited(): boolean {
-    return this.exitInfo !== null;
+    return this.exitInfo !== null || !pidAlive(this.pgid);
   }
 
   /** Exit code / signal of the server process, once it exited. */
@@ -117,8 +131,8 @@ export class ManagedServer {
   static async start(launch: ServerLaunch): Promise<ManagedServer> {
     const full = {
       ...launch,
-      startTimeoutMs: launch.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
-      graceMs: launch.graceMs ?? DEFAULTS.graceMs,
+      startTimeoutMs: launch.startTimeoutMs ?? envDurationMs('EVALGRAPH_SERVER_START_TIMEOUT_MS') ?? DEFAULTS.startTimeoutMs,
+      graceMs: launch.graceMs ?? envDurationMs('EVALGRAPH_SERVER_GRACE_MS') ?? DEFAULTS.graceMs,
       pollIntervalMs: launch.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
       gpuReleaseTimeoutMs: launch.gpuReleaseTimeoutMs ?? DEFAULTS.gpuReleaseTimeoutMs,
     };

@@ -1,3 +1,4 @@
+import { APIConnectionError, APIConnectionTimeoutError } from 'openai';
 import type { EvalRequest, EvalResponse } from '@evalgraph/core';
 import { InferenceClient } from './client';
 import { englishRequestFields, loadEnglishFilter, writeLogitsProcessorModule, type EnglishFilterDelivery } from './english-filter';
@@ -10,7 +11,9 @@ import type { BackoffOptions } from './retry';
 import type { ManagedServer } from './server';
 import type { ServerPool } from './server-pool';
 import type { Backend, CellRequestOptions, RunStats, ServerSpec } from './types';
+import { sleep } from './proc';
 import { mergedVllmFlags } from './vllm-args';
+import { vllmRuntimeVersion } from './runtime-version';
 
 export interface VllmBackendOptions {
   pool: ServerPool;
@@ -20,6 +23,16 @@ export interface VllmBackendOptions {
   backoff?: BackoffOptions;
   metricsIntervalMs?: number;
   gpuSampleIntervalMs?: number;
+  /** The vLLM version for request-cache keys (default: `vllm --version`, memoized). */
+  runtimeVersion?: () => string | null;
+}
+
+/** How long a connection error waits for the server's exit to show before it counts as an ordinary failure. */
+const CRASH_CONFIRM_MS = 500;
+
+/** The `runtime` part of a vLLM request-cache key: "vllm <version>", or "vllm" when the version is unknown. */
+export function vllmCacheRuntime(version: string | null): string {
+  return version ? `vllm ${version}` : 'vllm';
 }
 
 /**
@@ -35,10 +48,19 @@ export class VllmBackend implements Backend {
 
   constructor(readonly spec: ServerSpec, private readonly opts: VllmBackendOptions) {}
 
-  /** Which server produced the numbers; the stand-in says so (never "vllm"). Complete after the first run(). */
+  /**
+   * Which server produced the numbers; the stand-in says so (never "vllm"). Complete after the first run(). A
+   * cell answered wholly from the request cache started no server: its answers came from the runtime version
+   * in their cache keys, which is the one installed now.
+   */
   describe(): { kind: string; version: string | null; command: string[] | null } {
-    const standin = this.version?.includes('standin') ?? false;
-    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version: this.version, command: this.server?.command ?? null };
+    const version = this.version ?? this.runtimeVersion();
+    const standin = version?.includes('standin') ?? false;
+    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version, command: this.server?.command ?? null };
+  }
+
+  private runtimeVersion(): string | null {
+    return (this.opts.runtimeVersion ?? vllmRuntimeVersion)();
   }
 
   private async ensureServer(): Promise<ManagedServer> {
@@ -59,14 +81,20 @@ export class VllmBackend implements Backend {
       timeoutMs: p.request_timeout_s * 1000,
       maxRetries: p.max_retries,
       backoff: this.opts.backoff,
-      shouldStop: () =>
-        server.hasExited
+      shouldStop: async (e) => {
+        // A dropped connection is how a crash looks from here, and the process's exit can lag behind it by a
+        // moment: look again briefly before calling it an ordinary failed request.
+        if (!server.hasExited && e instanceof APIConnectionError && !(e instanceof APIConnectionTimeoutError)) {
+          for (let waited = 0; waited < CRASH_CONFIRM_MS && !server.hasExited; waited += 25) await sleep(25);
+        }
+        return server.hasExited
           ? new ServerCrashedError(
-              `${this.spec.modelName}: the vLLM server exited during the run (${server.exit?.signal ?? `exit code ${server.exit?.code}`})`,
+              `${this.spec.modelName}: the vLLM server exited during the run (${server.exit ? (server.exit.signal ?? `exit code ${server.exit.code}`) : 'exit status not yet known'})`,
               this.spec.logFile,
               server.logTail(),
             )
-          : null,
+          : null;
+      },
     });
   }
 
@@ -88,7 +116,7 @@ export class VllmBackend implements Backend {
       modelName: this.spec.modelName,
       body: { servedModel: this.spec.modelName },
       cache: this.opts.cache ?? null,
-      cacheKeyBase: { model: { hf_id: this.spec.model.hf_id, revision: this.spec.model.revision }, runtime: 'vllm', serverArgs: this.serverArgs() },
+      cacheKeyBase: { model: { hf_id: this.spec.model.hf_id, revision: this.spec.model.revision }, runtime: vllmCacheRuntime(this.runtimeVersion()), serverArgs: this.serverArgs() },
       englishFields,
     };
     let pending = lookupCached(requests, requests.map((_, i) => i), responses, opts, base, counters);

@@ -102,7 +102,7 @@ export function spawnRun(spec: SpawnSpec): Promise<Omit<RunResult, 'sandboxed' |
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      for (const s of child.stdio) s?.destroy();
+      for (const s of child.stdio ?? []) s?.destroy();
       const durationMs = Date.now() - started;
       const bw = spec.bwrapStatus ? parseBwrapStatus(status) : { started: spawnError === null, exitCode: code };
       const base = {
@@ -131,7 +131,7 @@ export function spawnRun(spec: SpawnSpec): Promise<Omit<RunResult, 'sandboxed' |
     const st = (child.stdio as readonly (NodeJS.ReadableStream | NodeJS.WritableStream | null | undefined)[])[STATUS_FD];
     if (st && 'on' in st) st.on('data', (d: Buffer) => (status += d.toString('utf8')));
     // Pipes to a process that died early raise EPIPE: that is the program's problem, not ours.
-    for (const s of child.stdio) s?.on('error', () => undefined);
+    for (const s of child.stdio ?? []) s?.on('error', () => undefined);
     const prog = child.stdio[PROGRAM_FD];
     if (spec.programFd !== undefined && prog && 'end' in prog) prog.end(spec.program);
     if (spec.stdin !== undefined) child.stdin?.end(spec.stdin);

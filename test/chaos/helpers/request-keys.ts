@@ -1,5 +1,7 @@
 import { loadNamed } from '@evalgraph/core';
-import { mergedVllmFlags, outputAffectingArgs, requestCacheKey } from '@evalgraph/inference';
+import { join } from 'node:path';
+import { mergedVllmFlags, outputAffectingArgs, requestCacheKey, vllmCacheRuntime, vllmRuntimeVersion } from '@evalgraph/inference';
+import { STANDIN_DIR } from './chaos-workspace';
 
 /**
  * Maps a request body the stand-in logged to its request-cache key, the way libs/inference computes it for a
@@ -10,7 +12,8 @@ export function requestKeyOf(root: string, modelName: string, presetName: string
   const model = loadNamed(root, 'model', modelName);
   const preset = loadNamed(root, 'preset', presetName);
   const gpu = loadNamed(root, 'gpu', gpuName);
+  const runtime = vllmCacheRuntime(vllmRuntimeVersion(join(STANDIN_DIR, 'vllm')));
   const serverArgs = outputAffectingArgs(mergedVllmFlags({ modelName, model, preset, gpu, workspaceRoot: root, port: 0, logitsProcessors: [] }));
   return (body) =>
-    requestCacheKey({ model: { hf_id: model.hf_id, revision: model.revision }, runtime: 'vllm', serverArgs, body, sampleIndex: Number(body.seed) - baseSeed });
+    requestCacheKey({ model: { hf_id: model.hf_id, revision: model.revision }, runtime, serverArgs, body, sampleIndex: Number(body.seed) - baseSeed });
 }

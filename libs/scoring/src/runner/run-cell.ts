@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CellError,
@@ -7,7 +7,6 @@ import {
   SampleResult,
   hashValue,
   percentile,
-  toJsonl,
   writeFileAtomic,
   type DatasetConfig,
   type DatasetRecord,
@@ -132,6 +131,10 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
   const limit = pLimit(SCORING_CONCURRENCY);
   const scored = await Promise.all(samples.map((s, i) => limit(async () => scorer.score(s, responses[i], ctx))));
   const results: SampleResult[] = scored.flat().map((r) => SampleResult.parse(r));
+  // The requests and raw responses are in the results now; let them go before the files are written.
+  samples.length = 0;
+  responses.length = 0;
+  scored.length = 0;
   const metrics = scorer.aggregate(results, ctx);
   const outcomes = Object.fromEntries(ALL_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const r of results) outcomes[r.outcome]++;
@@ -185,7 +188,13 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
   const staging = `${dir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  writeFileAtomic(join(staging, 'samples.jsonl'), toJsonl(results));
+  // One line at a time: the whole file as one string cost as much memory as the results themselves.
+  const fd = openSync(join(staging, 'samples.jsonl'), 'w');
+  try {
+    for (const r of results) writeSync(fd, `${JSON.stringify(r)}\n`);
+  } finally {
+    closeSync(fd);
+  }
   writeFileAtomic(join(staging, 'run.json'), JSON.stringify(run, null, 2) + '\n');
   writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });

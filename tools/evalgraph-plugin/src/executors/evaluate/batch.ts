@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { runCells } from './run-cells';
-import { installSignalHandlers } from '../../shared/signals';
+import { installSignalHandlers, releaseSignalHandlers } from '../../shared/signals';
 
 /** Nx batch executor: receives every cell that missed the cache in this run and shares one server per model. */
 export default async function* evaluateBatch(
@@ -12,8 +12,12 @@ export default async function* evaluateBatch(
 ): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; status?: 'success' | 'failure' } }> {
   const signal = installSignalHandlers();
   const tasks = Object.keys(taskGraph.tasks).map((task) => ({ task, options: withOverrides(inputs[task], overrides) }));
-  for await (const r of runCells(context.root, tasks, signal)) {
-    yield { task: r.task, result: { success: r.success, terminalOutput: r.terminalOutput, status: r.success ? 'success' : 'failure' } };
+  try {
+    for await (const r of runCells(context.root, tasks, signal)) {
+      yield { task: r.task, result: { success: r.success, terminalOutput: r.terminalOutput, status: r.success ? 'success' : 'failure' } };
+    }
+  } finally {
+    releaseSignalHandlers();
   }
 }
 

@@ -1,0 +1,120 @@
+import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_PIPELINE, ChaosWorkspace } from './helpers/chaos-workspace';
+import { expectSuccess } from './helpers/expect-run';
+import { recordFigure } from './helpers/figures';
+import { referenceResults } from './helpers/reference';
+
+// Scenario 4: a corrupted or truncated request-cache database, and a truncated results file: detected, reported,
+// and recovered by recomputing only what was damaged.
+const GSM8K_CELL = 'cell-c--qwen3-4b--gsm8k';
+const SAMPLES = 'results/c/qwen3-4b/chaos/gsm8k/samples.jsonl';
+
+let cw: ChaosWorkspace;
+let reference: Record<string, unknown>;
+let faults = 0;
+let runs = 0;
+let completed = 0;
+let lost = 0;
+
+beforeAll(async () => {
+  reference = await referenceResults(BASE_PIPELINE);
+  cw = new ChaosWorkspace();
+  const r = await cw.evaluate();
+  runs++;
+  expectSuccess(r, 'first run');
+  completed++;
+});
+afterAll(async () => {
+  recordFigure({ scenario: '4 corrupted cache / truncated results', faults, runs, completed, resultsLost: lost, note: 'each damage detected and reported; only the damaged part recomputed' });
+  await cw?.dispose();
+});
+
+function checkResults(): void {
+  const results = cw.results();
+  if (JSON.stringify(results) !== JSON.stringify(reference)) lost++;
+  expect(results).toEqual(reference);
+}
+
+const DAMAGE: Record<string, (file: string) => void> = {
+  'truncated to half its size': (f) => truncateSync(f, Math.floor(statSync(f).size / 2)),
+  'a page in the middle overwritten with garbage': (f) => {
+    const fd = openSync(f, 'r+');
+    const pageSize = 4096;
+    const pages = Math.floor(statSync(f).size / pageSize);
+    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, Math.max(1, Math.floor(pages / 2)) * pageSize);
+    closeSync(fd);
+  },
+  'its header overwritten': (f) => {
+    const fd = openSync(f, 'r+');
+    writeSync(fd, Buffer.from('this is not an SQLite database, it was overwritten by the chaos suite'), 0, 64, 0);
+    closeSync(fd);
+  },
+};
+
+describe('scenario 4: damaged caches and results are detected, reported and repaired', () => {
+  for (const [what, damage] of Object.entries(DAMAGE)) {
+    it(`request cache ${what}: moved aside with a warning, and only the cell that runs resends its requests`, async () => {
+      // A fully written cache: run the gsm8k cell once without the Nx cache so its rows are there.
+      expect(cw.requestCache().integrity).toBe('ok');
+      damage(cw.requestCacheFile);
+      faults++;
+      const sentBefore = cw.requests().length;
+      const r = await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--skip-nx-cache', '--outputStyle=static']);
+      runs++;
+      expectSuccess(r, what);
+      completed++;
+      expect(r.out).toMatch(/warning: request cache .*request-cache\.sqlite is corrupted \(.*\); moved it to .*\.corrupt-\S+ and started an empty cache/);
+      const aside = readdirSync(dirname(cw.requestCacheFile)).filter((f) => f.startsWith('request-cache.sqlite.corrupt-') && !/-(wal|shm)$/.test(f));
+      expect(aside.length).toBeGreaterThanOrEqual(1);
+      expect(cw.requestCache().integrity).toBe('ok');
+      // Only gsm8k's 5 requests were sent again; arc-easy stayed restored from the Nx cache and sent nothing.
+      expect(cw.requests().slice(sentBefore).filter((q) => q.path === '/v1/chat/completions')).toHaveLength(5);
+      expect(cw.requests().slice(sentBefore).filter((q) => q.path === '/v1/completions')).toHaveLength(0);
+      checkResults();
+      expect(await cw.waitClean()).toEqual([]);
+      for (const f of aside) rmSync(join(dirname(cw.requestCacheFile), f), { force: true });
+    });
+  }
+
+  it('a truncated samples.jsonl: Nx sees the output differs from its cache and restores exactly that file', async () => {
+    const good = readFileSync(join(cw.root, SAMPLES), 'utf8');
+    truncateSync(join(cw.root, SAMPLES), Math.floor(good.length / 2));
+    faults++;
+    cw.ws.executed();
+    const sentBefore = cw.requests().length;
+    const r = await cw.evaluate();
+    runs++;
+    expectSuccess(r, 'truncated samples');
+    completed++;
+    // Reported: the damaged cell's line says it was restored from the cache; nothing executes, nothing is sent.
+    expect(r.out).toMatch(new RegExp(`nx run ${GSM8K_CELL}:evaluate\\s+\\[local cache\\]`));
+    expect(cw.ws.executed()).toEqual([]);
+    expect(cw.requests().length).toBe(sentBefore);
+    // Restored whole: the cached bytes of that cell's last cached run, equal (but for latencies) to the reference.
+    expect(readFileSync(join(cw.root, SAMPLES), 'utf8').endsWith('\n')).toBe(true);
+    checkResults();
+  });
+
+  it('a truncated samples.jsonl whose Nx cache entry is gone too: only that cell re-runs, from the request cache', async () => {
+    const good = readFileSync(join(cw.root, SAMPLES), 'utf8');
+    truncateSync(join(cw.root, SAMPLES), Math.floor(good.length / 3));
+    // The cache entry holding this cell's outputs.
+    const cacheDir = join(cw.root, '.nx/cache');
+    const entry = readdirSync(cacheDir).find((e) => existsSync(join(cacheDir, e, SAMPLES)));
+    expect(entry).toBeDefined();
+    rmSync(join(cacheDir, entry!), { recursive: true, force: true });
+    faults++;
+    cw.ws.executed();
+    const sentBefore = cw.requests().length;
+    const r = await cw.evaluate();
+    runs++;
+    expectSuccess(r, 'truncated samples, cache entry gone');
+    completed++;
+    expect(cw.ws.executed()).toEqual(['c:qwen3-4b/gsm8k']);
+    expect(cw.requests().length).toBe(sentBefore);
+    checkResults();
+    expect(await cw.waitClean()).toEqual([]);
+  });
+});
