@@ -68,6 +68,8 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
   it('shows every view with the dummy banner on top', async () => {
     for (const view of ['overview', 'matrix', 'comparisons', 'samples', 'run']) {
       await page.click(`nav a[data-view="${view}"]`);
+      // The view switches on the hash change, a task after the click: wait for it (bounded) rather than race it.
+      await page.locator(`section#view-${view}`).waitFor({ state: 'visible', timeout: 10_000 });
       expect(await visible(`section#view-${view}`), view).toBe(true);
       const others = await page.locator('section.view:visible').count();
       expect(others, view).toBe(1);

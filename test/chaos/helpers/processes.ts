@@ -49,9 +49,19 @@ export function sandboxUidBlock(pid: number, base = 1_000_000_000): [number, num
   return [lo, lo + 255];
 }
 
+/** Children of a process: /proc/<pid>/task/<pid>/children (cheap enough to poll), else a scan of /proc. */
+function childrenOf(pid: number): Proc[] {
+  try {
+    const ids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return ids.map(readProc).filter((p): p is Proc => p !== null && p.state !== 'Z');
+  } catch {
+    return processTable().filter((p) => p.ppid === pid);
+  }
+}
+
 /** Task processes Nx forked for a run: children of `nxPid` running a batch or an executor. */
 export function taskProcesses(nxPid: number): Proc[] {
-  return processTable().filter((p) => p.ppid === nxPid && /run-batch|run-executor|fork\.js/.test(p.args));
+  return childrenOf(nxPid).filter((p) => /run-batch|run-executor|fork\.js/.test(p.args));
 }
 
 /** Resolves after `ms`. */
