@@ -93,6 +93,7 @@ describe('scenario 1: SIGKILL at random moments, 10 in a row, then a clean re-ru
   for (const target of ['nx', 'task'] as const) {
     it(`kills of ${target === 'nx' ? 'nx itself' : 'a task process'} lose nothing and resend no finished request`, async () => {
       const reference = await referenceResults(BASE_PIPELINE);
+      await cw?.dispose(); // a failed first series must not leak its workspace
       cw = new ChaosWorkspace({ c: BASE_PIPELINE }, ENV);
       const rng = seeded(SEED + (target === 'nx' ? 0 : 1));
       const keyOf = requestKeyOf(cw.root, 'qwen3-4b', 'chaos', 'h100-80gb');
@@ -181,7 +182,6 @@ describe('scenario 1: SIGKILL at random moments, 10 in a row, then a clean re-ru
       });
       await cw.dispose();
       cw = undefined;
-      await sleep(0);
     });
   }
 });

@@ -34,9 +34,16 @@ export function readYaml(file: string, displayRoot = process.cwd()): YamlSource 
       })),
     );
   }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // yaml refuses a document whose aliases expand too far (a "billion laughs"): bad input, reported like any other.
+    throw new ConfigError([{ file: shown, field: '', expected: 'YAML whose aliases expand to at most 100 nodes', found: `a document that expands further (${(e as Error).message.split('\n')[0]})` }]);
+  }
   return {
     file: shown,
-    data: doc.toJS({ maxAliasCount: 100 }),
+    data,
     lineOf(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = doc.getIn(path.slice(0, n) as unknown[], true);

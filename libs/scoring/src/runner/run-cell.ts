@@ -186,20 +186,46 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
   // Write into a sibling staging folder and swap it in, so the results folder is either the old one or the new one.
   const dir = join(input.root, input.resultsDir);
   const staging = `${dir}.staging-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  // One line at a time: the whole file as one string cost as much memory as the results themselves.
-  const fd = openSync(join(staging, 'samples.jsonl'), 'w');
   try {
-    for (const r of results) writeSync(fd, `${JSON.stringify(r)}\n`);
-  } finally {
-    closeSync(fd);
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    // One line at a time: the whole file as one string cost as much memory as the results themselves.
+    const fd = openSync(join(staging, 'samples.jsonl'), 'w');
+    try {
+      for (const r of results) writeSync(fd, `${JSON.stringify(r)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    writeFileAtomic(join(staging, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+    writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
+  } catch (e) {
+    // A full or read-only disk must leave neither half a staging folder beside the results nor a stack trace.
+    rmSync(staging, { recursive: true, force: true });
+    throw resultsWriteError(e, input);
   }
-  writeFileAtomic(join(staging, 'run.json'), JSON.stringify(run, null, 2) + '\n');
-  writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
   const primary = metrics[0] ?? { name: 'none', value: 0 };
   log(`${input.cell}: ${primary.name} = ${primary.value.toFixed(4)} (n=${results.length}, errors ${outcomes.server_error})`);
   return { cell: input.cell, n: results.length, primary: { name: primary.name, value: primary.value }, errorRate, stats };
+}
+
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EIO: 'I/O error',
+};
+
+/** A failed results write as the user should see it: what, where, and that nothing computed was lost. */
+function resultsWriteError(e: unknown, input: CellInput): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code ? WRITE_FAILURES[code] : undefined;
+  if (!why) return e;
+  return new CellError(
+    `could not write results to ${input.resultsDir}: ${why} (${code}); the previous results there are untouched, and every finished request is in the request cache, so a re-run once this is fixed sends nothing again`,
+    input.cell,
+  );
 }
