@@ -143,6 +143,7 @@ async function main() {
     }
 
     let scorerRate: number | undefined;
+    let scorerParallel = 1;
     if (only.has('4')) {
       log('item 4: sandbox (bench/sandbox/humaneval.ts, 1 repeat)');
       const out = path.join(work, 'humaneval.json');
@@ -153,6 +154,7 @@ async function main() {
       rows.push(row({ item: '4', name: `HumanEval canonical solutions in the sandbox (${j.samples} programs, parallel ${j.parallel})`, unit: 'samples/s', values: [s.sandbox.median], baseline: { name: 'bare `python3 -` per program', values: [s.bare.median] }, note: j.isolation }));
       rows.push(row({ item: '4', name: 'HumanEval through the scorer path (harness + reliability_guard in the sandbox)', unit: 'samples/s', values: [s.scorer.median], baseline: { name: 'bare `python3 -` per program', values: [s.bare.median] } }));
       scorerRate = s.scorer.median;
+      scorerParallel = j.parallel;
       raw.sandbox = j;
       commands.push({ what: 'sandbox (HumanEval)', command: 'node -r @swc-node/register bench/sandbox/humaneval.ts <out.json> --repeats 1' });
     }
@@ -166,7 +168,7 @@ async function main() {
       const p = projection(w1.root, grid.datasets, quick ? [] : [
         { name: 'hellaswag', records: 10042, like: 'arc-challenge', requestsPerRecord: 4 },
         { name: 'mmlu', records: 14042, like: 'arc-challenge', requestsPerRecord: 4 },
-      ], { startS: med(r3.ms.spawn), tailS: med(r3.ms.tail), marginalMs: Math.max(0, med(r3.marginal)), perServerS: med(r3.ms.firstReq.map((f, i) => f - r3.ms.spawn[i])), clientRps: med(eg256), scorerSamplesPerS: scorerRate, cachedRerunS: med(r1.seconds.cached) });
+      ], { startS: med(r3.ms.spawn), tailS: med(r3.ms.tail), marginalMs: Math.max(0, med(r3.marginal)), perServerS: med(r3.ms.firstReq.map((f, i) => f - r3.ms.spawn[i])), clientRps: med(eg256), scorerSamplesPerS: scorerRate, scorerParallel, cachedRerunS: med(r1.seconds.cached) });
       add('projection', p);
     }
   } finally {

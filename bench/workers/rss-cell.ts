@@ -1,6 +1,7 @@
 // Evaluator peak memory: one GSM8K cell of N samples through runCell (request building, the endpoint backend with
 // a fresh request cache, scoring, samples.jsonl/metrics.json/run.json) in a process of its own. Prints one JSON line:
-// { samples, baseline_rss_mb (after loading the code and the dataset), peak_rss_mb (process maxRSS), seconds }.
+// { samples, baseline_rss_mb (after loading the code and the dataset), peak_rss_mb (process maxRSS), seconds,
+// at_end: V8 heap and external memory when the cell is done, before any forced GC }.
 //
 //   node -r @swc-node/register bench/workers/rss-cell.ts --root WORKSPACE --url http://127.0.0.1:PORT --samples N
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,9 +37,12 @@ async function main() {
     const t0 = performance.now();
     const summary = await runCell({ ...input, model, root: work, records, sampleLimit: n, resultsDir: 'results/rss', backend, maxErrorRate: 1 });
     const seconds = (performance.now() - t0) / 1000;
+    const m = process.memoryUsage();
+    global.gc?.();
+    const end = { heap_total_mb: m.heapTotal / 1048576, heap_used_mb: m.heapUsed / 1048576, external_mb: m.external / 1048576, heap_used_after_gc_mb: process.memoryUsage().heapUsed / 1048576 };
     cache.close();
     if (summary.n !== n) throw new Error(`scored ${summary.n} of ${n} samples`);
-    process.stdout.write(JSON.stringify({ samples: n, baseline_rss_mb: baseline, peak_rss_mb: process.resourceUsage().maxRSS / 1024, seconds }) + '\n');
+    process.stdout.write(JSON.stringify({ samples: n, baseline_rss_mb: baseline, peak_rss_mb: process.resourceUsage().maxRSS / 1024, seconds, at_end: end }) + '\n');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { stableStringify, type EvalRequest, type EvalResponse } from '@evalgraph/core';
-import type { Backend, CellRequestOptions, RunStats } from './types';
+import type { Backend, CellRequestOptions, RequestSource, RunStats } from './types';
 
 const IDK = "I don't know.";
 
@@ -87,16 +87,24 @@ export class DummyBackend implements Backend {
   }
 
   /** Answers every request at once, deterministically. */
-  async run(requests: EvalRequest[], opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
+  async run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
     const t0 = performance.now();
     const p = dummyAccuracy(this.modelName, opts.modeName, opts.mode.reasoning);
-    const responses = requests.map((r, i) => {
+    const responses: EvalResponse[] = [];
+    let promptTokens = 0;
+    let completionTokens = 0;
+    for (let i = 0; i < requests.length; i++) {
       opts.signal?.throwIfAborted();
-      const res = this.answer(r, opts, p);
+      const req = requests.at(i);
+      if (!req) throw new Error(`request ${i} of ${requests.length} is missing`);
+      const res = this.answer(req, opts, p);
+      if (res.kind === 'generate') {
+        promptTokens += res.prompt_tokens;
+        completionTokens += res.completion_tokens;
+      }
       opts.onResult?.(i, res);
-      return res;
-    });
-    const gen = responses.filter((r): r is Extract<EvalResponse, { kind: 'generate' }> => r.kind === 'generate');
+      if (opts.keepResponses !== false) responses.push(res);
+    }
     return {
       responses,
       stats: {
@@ -105,8 +113,8 @@ export class DummyBackend implements Backend {
         fromCache: 0,
         failed: 0,
         retried: 0,
-        promptTokens: gen.reduce((s, r) => s + r.prompt_tokens, 0),
-        completionTokens: gen.reduce((s, r) => s + r.completion_tokens, 0),
+        promptTokens,
+        completionTokens,
         wallMs: performance.now() - t0,
         peakGpuMemoryGiB: null,
         kvCacheUsageMax: null,

@@ -1,12 +1,11 @@
 import pLimit from 'p-limit';
 import { MissingDependencyError, type EvalRequest, type EvalResponse } from '@evalgraph/core';
 import { InferenceClient } from './client';
-import { englishRequestFields, loadEnglishFilter } from './english-filter';
 import { MetricsWatcher } from './metrics';
 import type { RequestCache } from './request-cache';
-import { lookupCached, newCounters, sendPending } from './request-runner';
+import { indicesOf, lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
 import type { BackoffOptions } from './retry';
-import type { Backend, CellRequestOptions, RunStats, ServerSpec } from './types';
+import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 
 /** `http://host:8000` or `http://host:8000/v1/` → the /v1 base URL and the server root (for /metrics, /version). */
 export function endpointUrls(endpoint: string): { baseURL: string; root: string; origin: string } {
@@ -73,25 +72,17 @@ export class EndpointBackend implements Backend {
   }
 
   /** Sends the requests (through the request cache); responses in request order. */
-  async run(requests: EvalRequest[], opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
+  async run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
     const t0 = performance.now();
     const counters = newCounters();
     const responses: (EvalResponse | undefined)[] = new Array(requests.length);
-    let englishFields: Record<string, unknown> | undefined;
-    let englishFilter: RunStats['englishFilter'] = null;
-    if (opts.englishOnly) {
-      const filter = loadEnglishFilter(this.spec.workspaceRoot);
-      englishFields = englishRequestFields(filter, 'allowed-token-ids');
-      englishFilter = { delivery: 'allowed-token-ids', hash: filter.hash, allowedTokens: filter.counts.allowed_total };
-    }
-    const base = {
-      modelName: this.spec.modelName,
-      body: { servedModel: this.spec.modelName },
+    const { ctx: base, englishFilter } = runSetup(this.spec, opts, {
       cache: this.opts.cache ?? null,
-      cacheKeyBase: { model: { hf_id: this.spec.model.hf_id, revision: this.spec.model.revision }, runtime: `endpoint:${this.urls.origin}`, serverArgs: {} },
-      englishFields,
-    };
-    const pending = lookupCached(requests, requests.map((_, i) => i), responses, opts, base, counters);
+      // the server is not ours to start with a logits processor
+      englishDelivery: 'allowed-token-ids',
+      cacheKey: () => ({ runtime: `endpoint:${this.urls.origin}`, serverArgs: {} }),
+    });
+    const pending = lookupCached(requests, indicesOf(requests), responses, opts, base, counters);
     let kv: number | null = null;
     let serverTokens: RunStats['serverTokens'] = null;
     if (pending.length) {
@@ -118,7 +109,7 @@ export class EndpointBackend implements Backend {
       serverTokens = d.promptTokens === null && d.generationTokens === null ? null : { prompt: d.promptTokens, generation: d.generationTokens };
     }
     return {
-      responses: responses as EvalResponse[],
+      responses: returnedResponses(responses, opts),
       stats: { total: requests.length, ...counters, wallMs: performance.now() - t0, peakGpuMemoryGiB: null, kvCacheUsageMax: kv, englishFilter, serverTokens, restarts: 0 },
     };
   }

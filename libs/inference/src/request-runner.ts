@@ -1,10 +1,11 @@
 import type { EvalRequest, EvalResponse } from '@evalgraph/core';
 import { errorStatus, type CallResult, type ChatResponseShape, type CompletionResponseShape, type InferenceClient } from './client';
+import { englishRequestFields, loadEnglishFilter, type EnglishFilterDelivery } from './english-filter';
 import { ServerCrashedError } from './errors';
 import { continuationScore } from './logprobs';
 import { buildRequestBody, splitReasoning, type BodyContext } from './modes';
 import { requestCacheKey, type CacheKeyParts, type RequestCache } from './request-cache';
-import type { CellRequestOptions } from './types';
+import type { CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 
 /** Counters one run accumulates (a subset of RunStats). */
 export interface RunCounters {
@@ -26,6 +27,35 @@ export interface RunnerContext {
   cacheKeyBase: Omit<CacheKeyParts, 'body' | 'sampleIndex'> | null;
   client: InferenceClient;
   englishFields?: Record<string, unknown>;
+}
+
+/** What differs between backends in the setup of a run. */
+export interface RunSetupOptions {
+  cache: RequestCache | null;
+  /** How the English-only filter reaches the server, when the cell asks for it. */
+  englishDelivery: EnglishFilterDelivery;
+  /** Called after the English filter loads: working out the key may run `vllm --version` or write the processor module, which a cell whose filter fails should not do. */
+  cacheKey: () => Pick<CacheKeyParts, 'runtime' | 'serverArgs'>;
+}
+
+/** The runner context a backend's run() starts from, and the English filter as applied (for RunStats). */
+export function runSetup(spec: ServerSpec, opts: CellRequestOptions, setup: RunSetupOptions): { ctx: Omit<RunnerContext, 'client'>; englishFilter: RunStats['englishFilter'] } {
+  let englishFields: Record<string, unknown> | undefined;
+  let englishFilter: RunStats['englishFilter'] = null;
+  if (opts.englishOnly) {
+    const filter = loadEnglishFilter(spec.workspaceRoot);
+    const delivery = setup.englishDelivery;
+    englishFields = englishRequestFields(filter, delivery);
+    englishFilter = { delivery, hash: filter.hash, allowedTokens: filter.counts.allowed_total };
+  }
+  const ctx = {
+    modelName: spec.modelName,
+    body: { servedModel: spec.modelName },
+    cache: setup.cache,
+    cacheKeyBase: { model: { hf_id: spec.model.hf_id, revision: spec.model.revision }, ...setup.cacheKey() },
+    englishFields,
+  };
+  return { ctx, englishFilter };
 }
 
 /** A new zeroed counter set. */
@@ -83,13 +113,39 @@ function bodyOf(req: EvalRequest, opts: CellRequestOptions, ctx: Omit<RunnerCont
   });
 }
 
+/** Stands in for a response already handed to onResult when the caller keeps none (keepResponses: false). */
+const DELIVERED: EvalResponse = Object.freeze({ kind: 'error', error: 'delivered through onResult', latency_ms: 0 });
+
+/** Records a finished request and hands it to the caller. */
+function deliver(responses: (EvalResponse | undefined)[], i: number, res: EvalResponse, opts: CellRequestOptions): void {
+  responses[i] = opts.keepResponses === false ? DELIVERED : res;
+  opts.onResult?.(i, res);
+}
+
+/** The responses a run returns: in request order, or none when the caller took them through onResult. */
+export function returnedResponses(responses: (EvalResponse | undefined)[], opts: CellRequestOptions): EvalResponse[] {
+  return opts.keepResponses === false ? [] : (responses as EvalResponse[]);
+}
+
+/** 0, 1, …, n − 1. */
+export function* indicesOf(requests: RequestSource): Generator<number> {
+  for (let i = 0; i < requests.length; i++) yield i;
+}
+
+/** The request at `i`; a source that has none there is a bug in its caller. */
+function requestAt(requests: RequestSource, i: number): EvalRequest {
+  const req = requests.at(i);
+  if (!req) throw new Error(`request ${i} of ${requests.length} is missing`);
+  return req;
+}
+
 /**
  * Answers each request at `indices` from the request cache when possible (no server needed); returns the ones
  * that must be sent. Only keys are kept: bodies are rebuilt when sent, so memory does not grow with the cell.
  */
 export function lookupCached(
-  requests: EvalRequest[],
-  indices: number[],
+  requests: RequestSource,
+  indices: Iterable<number>,
   responses: (EvalResponse | undefined)[],
   opts: CellRequestOptions,
   ctx: Omit<RunnerContext, 'client'>,
@@ -97,13 +153,12 @@ export function lookupCached(
 ): PendingRequest[] {
   const pending: PendingRequest[] = [];
   for (const i of indices) {
-    const req = requests[i];
+    const req = requestAt(requests, i);
     const key = ctx.cache && ctx.cacheKeyBase ? requestCacheKey({ ...ctx.cacheKeyBase, body: bodyOf(req, opts, ctx).body, sampleIndex: req.sample_index }) : null;
     const hit = key && ctx.cache ? ctx.cache.get(key) : null;
     if (hit && hit.kind === (req.kind === 'loglikelihood' ? 'loglikelihood' : 'generate')) {
-      responses[i] = hit;
       counters.fromCache++;
-      opts.onResult?.(i, hit);
+      deliver(responses, i, hit, opts);
       continue;
     }
     pending.push({ i, key });
@@ -119,7 +174,7 @@ export function lookupCached(
  * requests in flight hold a body and a promise: memory stays flat in the number of requests.
  */
 export async function sendPending(
-  requests: EvalRequest[],
+  requests: RequestSource,
   pending: PendingRequest[],
   responses: (EvalResponse | undefined)[],
   opts: CellRequestOptions,
@@ -129,7 +184,7 @@ export async function sendPending(
   let crash: ServerCrashedError | null = null;
   let next = 0;
   const sendOne = async ({ i, key }: PendingRequest) => {
-    const req = requests[i];
+    const req = requestAt(requests, i);
     const { endpoint, body } = bodyOf(req, opts, ctx);
     counters.sent++;
     try {
@@ -141,8 +196,7 @@ export async function sendPending(
         counters.completionTokens += res.completion_tokens;
       }
       if (key && ctx.cache) ctx.cache.put(key, ctx.modelName, res);
-      responses[i] = res;
-      opts.onResult?.(i, res);
+      deliver(responses, i, res, opts);
     } catch (e) {
       counters.retried += retriesOf(e);
       if (e instanceof ServerCrashedError) {
@@ -160,8 +214,7 @@ export async function sendPending(
         ...(status !== undefined ? { status } : {}),
         latency_ms: typeof latency === 'number' ? latency : 0,
       };
-      responses[i] = res;
-      opts.onResult?.(i, res);
+      deliver(responses, i, res, opts);
     }
   };
   const worker = async () => {

@@ -27,7 +27,24 @@ export interface CellRequestOptions {
   seed?: number;
   /** Called after each request finishes (for progress and resumable writes). */
   onResult?: (index: number, response: EvalResponse) => void;
+  /**
+   * false: responses reach the caller only through onResult and run() returns an empty array, so a caller that
+   * consumes them as they come holds none of them (memory flat in the cell's size). Default true.
+   */
+  keepResponses?: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * The requests of a run, read by index: an array, or a view that builds each request when it is read (a cell's
+ * prompts then never have to be in memory all at once). Backends read each index a bounded number of times.
+ */
+export type RequestSource = readonly EvalRequest[] | RequestView;
+
+/** A read-only view of requests by index (see RequestSource). */
+export interface RequestView {
+  readonly length: number;
+  at(index: number): EvalRequest | undefined;
 }
 
 /** Counters a backend reports for one batch of requests. */
@@ -56,7 +73,7 @@ export interface Backend {
   /** Which server produced the numbers, for run.json ("dummy (in-process)", "vllm 0.11.0", "standin-vllm 1.0"). */
   describe(): { kind: string; version: string | null; command: string[] | null };
   /** Send requests (through the request cache); responses in request order, errors as ErrorResponse. */
-  run(requests: EvalRequest[], opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }>;
+  run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }>;
   /** Stop what this backend started (no-op for dummy and endpoint). */
   close(): Promise<void>;
 }

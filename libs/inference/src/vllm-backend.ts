@@ -1,16 +1,16 @@
 import { APIConnectionError, APIConnectionTimeoutError } from 'openai';
 import type { EvalRequest, EvalResponse } from '@evalgraph/core';
 import { InferenceClient } from './client';
-import { englishRequestFields, loadEnglishFilter, writeLogitsProcessorModule, type EnglishFilterDelivery } from './english-filter';
+import { writeLogitsProcessorModule, type EnglishFilterDelivery } from './english-filter';
 import { ServerCrashedError } from './errors';
 import { MetricsWatcher } from './metrics';
 import { GpuSampler } from './nvidia-smi';
 import { outputAffectingArgs, type RequestCache } from './request-cache';
-import { lookupCached, newCounters, sendPending } from './request-runner';
+import { indicesOf, lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
 import type { BackoffOptions } from './retry';
 import type { ManagedServer } from './server';
 import type { ServerPool } from './server-pool';
-import type { Backend, CellRequestOptions, RunStats, ServerSpec } from './types';
+import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 import { sleep } from './proc';
 import { mergedVllmFlags } from './vllm-args';
 import { vllmRuntimeVersion } from './runtime-version';
@@ -99,27 +99,17 @@ export class VllmBackend implements Backend {
   }
 
   /** Sends the requests (through the request cache); responses in request order. No cache miss, no server. */
-  async run(requests: EvalRequest[], opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
+  async run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }> {
     const t0 = performance.now();
     const counters = newCounters();
     const responses: (EvalResponse | undefined)[] = new Array(requests.length);
-    let englishFields: Record<string, unknown> | undefined;
-    let englishFilter: RunStats['englishFilter'] = null;
-    if (opts.englishOnly) {
-      const filter = loadEnglishFilter(this.spec.workspaceRoot);
-      // The start-up processor only exists on servers started with englishOnly; otherwise fall back per request.
-      const delivery: EnglishFilterDelivery = this.spec.englishOnly ? (this.opts.englishDelivery ?? 'logits-processor') : 'allowed-token-ids';
-      englishFields = englishRequestFields(filter, delivery);
-      englishFilter = { delivery, hash: filter.hash, allowedTokens: filter.counts.allowed_total };
-    }
-    const base = {
-      modelName: this.spec.modelName,
-      body: { servedModel: this.spec.modelName },
+    const { ctx: base, englishFilter } = runSetup(this.spec, opts, {
       cache: this.opts.cache ?? null,
-      cacheKeyBase: { model: { hf_id: this.spec.model.hf_id, revision: this.spec.model.revision }, runtime: vllmCacheRuntime(this.runtimeVersion()), serverArgs: this.serverArgs() },
-      englishFields,
-    };
-    let pending = lookupCached(requests, requests.map((_, i) => i), responses, opts, base, counters);
+      // The start-up processor only exists on servers started with englishOnly; otherwise fall back per request.
+      englishDelivery: this.spec.englishOnly ? (this.opts.englishDelivery ?? 'logits-processor') : 'allowed-token-ids',
+      cacheKey: () => ({ runtime: vllmCacheRuntime(this.runtimeVersion()), serverArgs: this.serverArgs() }),
+    });
+    let pending = lookupCached(requests, indicesOf(requests), responses, opts, base, counters);
     const stats = (extra: Partial<RunStats>): RunStats => ({
       total: requests.length,
       ...counters,
@@ -131,7 +121,7 @@ export class VllmBackend implements Backend {
       restarts: 0,
       ...extra,
     });
-    if (pending.length === 0) return { responses: responses as EvalResponse[], stats: stats({}) };
+    if (pending.length === 0) return { responses: returnedResponses(responses, opts), stats: stats({}) };
 
     let server = await this.ensureServer();
     const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000);
@@ -168,7 +158,7 @@ export class VllmBackend implements Backend {
       await closeWatcher();
       await sampler.stop();
     }
-    return { responses: responses as EvalResponse[], stats: stats({ peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts }) };
+    return { responses: returnedResponses(responses, opts), stats: stats({ peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts }) };
   }
 
   /** Output-affecting server flags for the request-cache key (no server needed). */

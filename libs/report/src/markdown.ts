@@ -52,22 +52,32 @@ function overview(s: Summary, limit: number): string {
   return ['## Results (primary metric, 95% CI)', '', mdTable(['variant', ...s.datasets.map(mdCell)], rows, limit)].join('\n');
 }
 
+type MatrixRow = Summary['comparisons']['matrix'][number];
+
+/** `tail` marks the p90/p99 latencies, which the tracker leaves out to keep its table narrow. */
+const RESULT_COLUMNS: { header: string; cell: (r: MatrixRow) => string; tail?: true }[] = [
+  { header: 'variant', cell: (r) => mdCell(r.variant) },
+  { header: 'dataset', cell: (r) => mdCell(r.dataset) },
+  { header: 'metric', cell: (r) => mdCell(r.metric) },
+  { header: 'value', cell: (r) => fmt.metric(r.value) },
+  { header: '95% CI', cell: (r) => fmt.ci(r.ci95) },
+  { header: 'n', cell: (r) => String(r.n) },
+  { header: 'tok/s', cell: (r) => fmt.tokS(r.throughput_tok_s) },
+  { header: 'p50 ms', cell: (r) => fmt.ms(r.latency_p50_ms) },
+  { header: 'p90 ms', cell: (r) => fmt.ms(r.latency_p90_ms), tail: true },
+  { header: 'p99 ms', cell: (r) => fmt.ms(r.latency_p99_ms), tail: true },
+  { header: 'peak GiB', cell: (r) => fmt.gib(r.peak_gpu_memory_gib) },
+  { header: 'error rate', cell: (r) => fmt.pct(r.error_rate) },
+];
+
+/** The per-cell results table (one row per matrix entry) shared by the report and the tracker; `tailLatency: false` drops p90/p99. */
+export function resultsTable(matrix: readonly MatrixRow[], { tailLatency = true, limit = Infinity }: { tailLatency?: boolean; limit?: number } = {}): string {
+  const columns = RESULT_COLUMNS.filter((c) => tailLatency || !c.tail);
+  return mdTable(columns.map((c) => c.header), matrix.map((r) => columns.map((c) => c.cell(r))), limit);
+}
+
 function matrix(s: Summary, limit: number): string {
-  const rows = s.comparisons.matrix.map((r) => [
-    mdCell(r.variant),
-    mdCell(r.dataset),
-    mdCell(r.metric),
-    fmt.metric(r.value),
-    fmt.ci(r.ci95),
-    String(r.n),
-    fmt.tokS(r.throughput_tok_s),
-    fmt.ms(r.latency_p50_ms),
-    fmt.ms(r.latency_p90_ms),
-    fmt.ms(r.latency_p99_ms),
-    fmt.gib(r.peak_gpu_memory_gib),
-    fmt.pct(r.error_rate),
-  ]);
-  return ['## Performance matrix', '', mdTable(['variant', 'dataset', 'metric', 'value', '95% CI', 'n', 'tok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak GiB', 'error rate'], rows, limit)].join('\n');
+  return ['## Performance matrix', '', resultsTable(s.comparisons.matrix, { limit })].join('\n');
 }
 
 const sig = (c: { significant: boolean; p_value: number | null }) => (c.p_value === null ? 'untested' : c.significant ? '**yes**' : 'no');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '@evalgraph/core';
-import { mdCell, mdTable } from './markdown';
+import { mdCell, mdTable, resultsTable } from './markdown';
 import { DUMMY_BANNER, fmt, shortCommit } from './format';
 import type { Summary } from './summary-schema';
 
@@ -24,19 +24,7 @@ export function renderTrackerSection(s: Summary): string {
   if (s.dummy) lines.push(`> **${DUMMY_BANNER}.**`, '');
   const failed = s.readiness.gates.filter((g) => !g.pass);
   lines.push(`**Readiness:** ${s.readiness.pass ? '✅ ready' : `❌ not ready (${failed.map((g) => g.gate).join(', ')})`} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`, '');
-  const rows = s.comparisons.matrix.map((r) => [
-    mdCell(r.variant),
-    mdCell(r.dataset),
-    mdCell(r.metric),
-    fmt.metric(r.value),
-    fmt.ci(r.ci95),
-    String(r.n),
-    fmt.tokS(r.throughput_tok_s),
-    fmt.ms(r.latency_p50_ms),
-    fmt.gib(r.peak_gpu_memory_gib),
-    fmt.pct(r.error_rate),
-  ]);
-  lines.push(mdTable(['variant', 'dataset', 'metric', 'value', '95% CI', 'n', 'tok/s', 'p50 ms', 'peak GiB', 'error rate'], rows));
+  lines.push(resultsTable(s.comparisons.matrix, { tailLatency: false }));
   if (s.comparisons.scaling.length) {
     lines.push('', mdTable(['family', 'dataset', 'small → large', 'gain [95% CI]', 'significant', 'memory', 'throughput'], s.comparisons.scaling.map((r) => [mdCell(r.family), mdCell(r.dataset), `${mdCell(r.small)} → ${mdCell(r.large)}`, `${fmt.signed(r.gain.diff)} ${fmt.ci(r.gain.ci95)}`, r.gain.significant ? 'yes' : 'no', fmt.ratio(r.memory_ratio), fmt.ratio(r.throughput_ratio)])));
   }

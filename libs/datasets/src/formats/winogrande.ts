@@ -1,5 +1,6 @@
 import type { Normalizer } from './types';
-import { assertSameLength, fileByRole, jsonLines, labelLines, str } from './source-text';
+import { str } from './source-text';
+import { labelledRows } from './labelled-rows';
 import { pyStrip } from './python-text';
 
 /**
@@ -9,15 +10,9 @@ import { pyStrip } from './python-text';
  * metadata.continuation; choices are the two options, input is the sentence.
  */
 export const winogrande: Normalizer = (input) => {
-  const file = fileByRole(input, 'data');
-  const rows = jsonLines(file);
-  const labels = labelLines(fileByRole(input, 'labels'));
-  assertSameLength(rows, labels, file.path);
-  const records = rows.map((row, i) => {
-    const where = `${file.path}:${i + 1}`;
+  const records = labelledRows(input).map(({ row, label, where }) => {
     const sentence = str(row, 'sentence', where);
     const options = [str(row, 'option1', where), str(row, 'option2', where)];
-    const label = labels[i];
     if (label !== '1' && label !== '2') throw new Error(`${where}: label ${JSON.stringify(label)} is not "1" or "2"`);
     if (row.answer !== undefined && row.answer !== label) throw new Error(`${where}: answer ${JSON.stringify(row.answer)} disagrees with the labels file (${label})`);
     const blank = sentence.indexOf('_');

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CellError,
@@ -10,17 +10,16 @@ import {
   writeFileAtomic,
   type DatasetConfig,
   type DatasetRecord,
-  type EvalRequest,
-  type EvalResponse,
   type GpuProfile,
   type ModelConfig,
   type Outcome,
   type Preset,
 } from '@evalgraph/core';
 import type { Backend, RunStats } from '@evalgraph/inference/src/types';
-import pLimit from 'p-limit';
 import { getScorer } from '../registry';
-import type { SampleRequests, ScoringContext, ScoringServices } from '../types';
+import type { ScoringContext, ScoringServices } from '../types';
+import { generateInRounds, generateStreaming } from './generate-and-score';
+import { ResultsSink } from './results-sink';
 
 /** Everything a cell needs, already loaded and validated. */
 export interface CellInput {
@@ -65,26 +64,7 @@ export interface CellSummary {
   stats: RunStats;
 }
 
-const SCORING_CONCURRENCY = 32;
-
 const ALL_OUTCOMES: Outcome[] = ['correct', 'wrong', 'no_answer', 'truncated', 'sandbox_timeout', 'sandbox_error', 'server_error', 'judge_error'];
-
-function addStats(a: RunStats, b: RunStats): RunStats {
-  return {
-    total: a.total + b.total,
-    sent: a.sent + b.sent,
-    fromCache: a.fromCache + b.fromCache,
-    failed: a.failed + b.failed,
-    retried: a.retried + b.retried,
-    promptTokens: a.promptTokens + b.promptTokens,
-    completionTokens: a.completionTokens + b.completionTokens,
-    wallMs: a.wallMs + b.wallMs,
-    peakGpuMemoryGiB: Math.max(a.peakGpuMemoryGiB ?? -1, b.peakGpuMemoryGiB ?? -1) < 0 ? null : Math.max(a.peakGpuMemoryGiB ?? 0, b.peakGpuMemoryGiB ?? 0),
-    kvCacheUsageMax: Math.max(a.kvCacheUsageMax ?? -1, b.kvCacheUsageMax ?? -1) < 0 ? null : Math.max(a.kvCacheUsageMax ?? 0, b.kvCacheUsageMax ?? 0),
-  };
-}
-
-const EMPTY_STATS: RunStats = { total: 0, sent: 0, fromCache: 0, failed: 0, retried: 0, promptTokens: 0, completionTokens: 0, wallMs: 0, peakGpuMemoryGiB: null, kvCacheUsageMax: null };
 
 /**
  * Runs one cell end to end: build requests, send them (through the request cache), score, aggregate, and write
@@ -109,105 +89,104 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
   };
   const records = input.records.slice(0, input.sampleLimit);
   const started = new Date();
-  const samples: SampleRequests[] = records.map((r) => scorer.buildRequests(r, ctx));
-  const responses: EvalResponse[][] = samples.map(() => []);
-  let pending: { sample: number; requests: EvalRequest[] }[] = samples.map((s, i) => ({ sample: i, requests: s.requests }));
-  let stats = EMPTY_STATS;
-  for (let round = 0; pending.length > 0; round++) {
-    const flat = pending.flatMap((p) => p.requests);
-    log(`${input.cell}: round ${round + 1}: ${flat.length} requests`);
-    const out = await input.backend.run(flat, { mode, modeName: input.modeName, englishOnly: input.englishOnly, maxTokens, seed: input.seed, signal: input.signal });
-    stats = addStats(stats, out.stats);
-    let k = 0;
-    for (const p of pending) {
-      responses[p.sample].push(...out.responses.slice(k, k + p.requests.length));
-      k += p.requests.length;
-    }
-    pending = scorer.followUp
-      ? pending.map((p) => ({ sample: p.sample, requests: scorer.followUp!(samples[p.sample], responses[p.sample], ctx) ?? [] })).filter((p) => p.requests.length > 0)
-      : [];
-  }
-  // Scoring can wait on a judge or the sandbox: overlap samples, bounded, and keep their order in the output.
-  const limit = pLimit(SCORING_CONCURRENCY);
-  const scored = await Promise.all(samples.map((s, i) => limit(async () => scorer.score(s, responses[i], ctx))));
-  const results: SampleResult[] = scored.flat().map((r) => SampleResult.parse(r));
-  // The requests and raw responses are in the results now; let them go before the files are written.
-  samples.length = 0;
-  responses.length = 0;
-  scored.length = 0;
-  const metrics = scorer.aggregate(results, ctx);
-  const outcomes = Object.fromEntries(ALL_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  for (const r of results) outcomes[r.outcome]++;
-  const errorRate = results.length ? outcomes.server_error / results.length : 0;
-  const latencies = results.map((r) => r.latency_ms).filter((l) => l > 0);
-  const wallS = stats.wallMs / 1000;
-  const metricsFile = MetricsFile.parse({
-    cell: input.cell,
-    primary: metrics[0]?.name ?? 'none',
-    metrics,
-    n: results.length,
-    outcomes,
-    error_rate: errorRate,
-    requests: { total: stats.total, sent: stats.sent, from_cache: stats.fromCache, failed: stats.failed, retried: stats.retried },
-    tokens: { prompt: stats.promptTokens, completion: stats.completionTokens },
-    latency_ms: latencies.length
-      ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(...latencies) }
-      : null,
-    throughput_tok_s: stats.completionTokens > 0 && wallS > 0 ? stats.completionTokens / wallS : null,
-    wall_s: wallS,
-    peak_gpu_memory_gib: stats.peakGpuMemoryGiB,
-    kv_cache_usage_max: stats.kvCacheUsageMax,
-    complete: true,
-  });
-  if (errorRate > input.maxErrorRate) {
-    throw new CellError(
-      `${outcomes.server_error} of ${results.length} samples (${(errorRate * 100).toFixed(1)}%) failed with server errors, above the pipeline's max_error_rate ${(input.maxErrorRate * 100).toFixed(1)}%; finished requests are kept in the request cache, so a re-run resends only the failed ones`,
-      input.cell,
-    );
-  }
-  const server = input.backend.describe();
-  const run = RunFile.parse({
-    pipeline: input.pipeline,
-    cell: input.cell,
-    variant: input.variant,
-    model: { name: input.modelName, hf_id: input.model.hf_id, revision: input.model.revision, mode: input.modeName, english_only: input.englishOnly },
-    preset: input.presetName,
-    dataset: { name: input.datasetName, split: input.dataset.split, sha256: input.datasetSha256, records: records.length },
-    gpu: input.gpuName,
-    backend: input.backend.kind,
-    server,
-    settings: { sample_limit: input.sampleLimit, max_tokens: maxTokens, samples_per_task: ctx.samplesPerTask, seed: input.seed ?? null, max_error_rate: input.maxErrorRate },
-    config_hashes: { ...input.configHashes, settings: hashValue({ sampleLimit: input.sampleLimit, maxTokens, samplesPerTask: ctx.samplesPerTask, seed: input.seed }) },
-    versions: input.versions,
-    sampling: { ...mode.sampling, chat_template_kwargs: mode.chat_template_kwargs },
-    started_at: started.toISOString(),
-    finished_at: new Date().toISOString(),
-  });
-  // Write into a sibling staging folder and swap it in, so the results folder is either the old one or the new one.
+  // Results stream into a sibling staging folder that is swapped in at the end, so the results folder is always
+  // either the old one or the new one, and a failed cell leaves nothing behind.
   const dir = join(input.root, input.resultsDir);
   const staging = `${dir}.staging-${process.pid}`;
+  let sink: ResultsSink | null = null;
   try {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    // One line at a time: the whole file as one string cost as much memory as the results themselves.
-    const fd = openSync(join(staging, 'samples.jsonl'), 'w');
-    try {
-      for (const r of results) writeSync(fd, `${JSON.stringify(r)}\n`);
-    } finally {
-      closeSync(fd);
+    sink = new ResultsSink(staging, records.length);
+    const args = {
+      scorer,
+      ctx,
+      records,
+      backend: input.backend,
+      request: { mode, modeName: input.modeName, englishOnly: input.englishOnly, maxTokens, seed: input.seed, signal: input.signal },
+      sink,
+      log,
+      cell: input.cell,
+    };
+    const stats = scorer.followUp ? await generateInRounds(args) : await generateStreaming(args);
+    const results = sink.finish();
+    const metrics = scorer.aggregate(results, ctx);
+    const outcomes = Object.fromEntries(ALL_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    for (const r of results) outcomes[r.outcome]++;
+    const errorRate = results.length ? outcomes.server_error / results.length : 0;
+    const latencies = results.map((r) => r.latency_ms).filter((l) => l > 0);
+    const wallS = stats.wallMs / 1000;
+    const metricsFile = MetricsFile.parse({
+      cell: input.cell,
+      primary: metrics[0]?.name ?? 'none',
+      metrics,
+      n: results.length,
+      outcomes,
+      error_rate: errorRate,
+      requests: { total: stats.total, sent: stats.sent, from_cache: stats.fromCache, failed: stats.failed, retried: stats.retried },
+      tokens: { prompt: stats.promptTokens, completion: stats.completionTokens },
+      latency_ms: latencies.length
+        ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(...latencies) }
+        : null,
+      throughput_tok_s: stats.completionTokens > 0 && wallS > 0 ? stats.completionTokens / wallS : null,
+      wall_s: wallS,
+      peak_gpu_memory_gib: stats.peakGpuMemoryGiB,
+      kv_cache_usage_max: stats.kvCacheUsageMax,
+      complete: true,
+    });
+    if (errorRate > input.maxErrorRate) {
+      throw new CellError(
+        `${outcomes.server_error} of ${results.length} samples (${(errorRate * 100).toFixed(1)}%) failed with server errors, above the pipeline's max_error_rate ${(input.maxErrorRate * 100).toFixed(1)}%; finished requests are kept in the request cache, so a re-run resends only the failed ones`,
+        input.cell,
+      );
     }
+    const server = input.backend.describe();
+    const run = RunFile.parse({
+      pipeline: input.pipeline,
+      cell: input.cell,
+      variant: input.variant,
+      model: { name: input.modelName, hf_id: input.model.hf_id, revision: input.model.revision, mode: input.modeName, english_only: input.englishOnly },
+      preset: input.presetName,
+      dataset: { name: input.datasetName, split: input.dataset.split, sha256: input.datasetSha256, records: records.length },
+      gpu: input.gpuName,
+      backend: input.backend.kind,
+      server,
+      settings: { sample_limit: input.sampleLimit, max_tokens: maxTokens, samples_per_task: ctx.samplesPerTask, seed: input.seed ?? null, max_error_rate: input.maxErrorRate },
+      config_hashes: { ...input.configHashes, settings: hashValue({ sampleLimit: input.sampleLimit, maxTokens, samplesPerTask: ctx.samplesPerTask, seed: input.seed }) },
+      versions: input.versions,
+      sampling: { ...mode.sampling, chat_template_kwargs: mode.chat_template_kwargs },
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+    });
     writeFileAtomic(join(staging, 'run.json'), JSON.stringify(run, null, 2) + '\n');
     writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
+    swapIn(staging, dir);
+    const primary = metrics[0] ?? { name: 'none', value: 0 };
+    log(`${input.cell}: ${primary.name} = ${primary.value.toFixed(4)} (n=${results.length}, errors ${outcomes.server_error})`);
+    return { cell: input.cell, n: results.length, primary: { name: primary.name, value: primary.value }, errorRate, stats };
   } catch (e) {
-    // A full or read-only disk must leave neither half a staging folder beside the results nor a stack trace.
+    sink?.close();
+    // A failed cell, a full or read-only disk: neither half a staging folder beside the results nor a stack trace.
     rmSync(staging, { recursive: true, force: true });
     throw resultsWriteError(e, input);
   }
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
-  const primary = metrics[0] ?? { name: 'none', value: 0 };
-  log(`${input.cell}: ${primary.name} = ${primary.value.toFixed(4)} (n=${results.length}, errors ${outcomes.server_error})`);
-  return { cell: input.cell, n: results.length, primary: { name: primary.name, value: primary.value }, errorRate, stats };
+}
+
+/**
+ * Replaces `dir` with `staging`. Two runs finishing the same cell at once can each remove `dir` and then race to
+ * rename: the loser sees ENOTEMPTY/EEXIST and simply tries again (both hold identical results).
+ */
+function swapIn(staging: string, dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(staging, dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 5) throw e;
+    }
+  }
 }
 
 const WRITE_FAILURES: Record<string, string> = {

@@ -1,28 +1,21 @@
 import type { ProjectConfiguration, TargetConfiguration } from 'nx/src/config/workspace-json-project-json';
-import { CONFIG_PATHS, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
+import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
 import { cellCodeInputs, externalDeps, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
-/** Options of one cell target: everything that decides the cell's result, so Nx hashes exactly that. */
-export interface CellOptions {
-  pipeline: string;
-  cell: string;
-  variant: string;
-  model: string;
-  mode: string;
-  preset: string;
-  dataset: string;
-  gpu: string;
-  backend: 'vllm' | 'endpoint' | 'dummy';
-  englishOnly: boolean;
-  sampleLimit: number;
-  maxTokens?: number;
-  samplesPerTask?: number;
-  seed?: number;
-  maxErrorRate: number;
-  resultsDir: string;
+/**
+ * Options of one cell target: everything that decides the cell's result, so Nx hashes exactly that. The fields
+ * come from ResolvedCell (settings renamed to camelCase, `key` as `cell`) so the two cannot drift apart.
+ */
+export interface CellOptions extends Pick<ResolvedCell, 'pipeline' | 'variant' | 'model' | 'mode' | 'preset' | 'dataset' | 'gpu' | 'backend' | 'englishOnly' | 'resultsDir'> {
+  cell: ResolvedCell['key'];
+  sampleLimit: ResolvedCell['settings']['sample_limit'];
+  maxTokens?: ResolvedCell['settings']['max_tokens'];
+  samplesPerTask?: ResolvedCell['settings']['samples_per_task'];
+  seed?: ResolvedCell['settings']['seed'];
+  maxErrorRate: PipelineConfig['gates']['max_error_rate'];
   /** The judge of judged datasets (endpoint, model): part of the hash since it decides the scores. */
-  judge?: { endpoint: string; model: string; api_key_env?: string; max_tokens: number };
+  judge?: Judge;
 }
 
 const pipelineCode = (target: string) => [

@@ -1,22 +1,35 @@
-const installed: [NodeJS.Signals, (sig: NodeJS.Signals) => void][] = [];
+type Stop = (why: string, code: number) => void;
+
+const installed: (() => void)[] = [];
 
 /**
- * Turns SIGINT/SIGTERM into an AbortSignal so servers are stopped before the process exits; a second signal exits
- * at once (the server watchdog still reaps the server group).
+ * Turns SIGINT/SIGTERM, and the loss of the IPC channel to nx, into an AbortSignal so servers are stopped before the
+ * process exits; a second signal exits at once (the server watchdog still reaps the server group).
  */
 export function installSignalHandlers(): AbortSignal {
   const controller = new AbortController();
   let count = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
+  const stop: Stop = (why, code) => {
     count++;
-    if (count > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    controller.abort(new Error(`interrupted by ${sig}`));
+    if (count > 1) process.exit(code);
+    controller.abort(new Error(`interrupted by ${why}`));
     // Give cleanup a bounded time, then exit with the conventional code.
-    setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 60_000).unref();
+    setTimeout(() => process.exit(code), 60_000).unref();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  installed.push(['SIGINT', onSignal], ['SIGTERM', onSignal]);
+  const onSigint = () => stop('SIGINT', 130);
+  const onSigterm = () => stop('SIGTERM', 143);
+  // A batch worker is forked by nx with an IPC channel; when nx is SIGKILLed no signal arrives, only the channel
+  // closes. Without this the worker ran its current cell to the end with its server up.
+  const onDisconnect = () => stop('nx exiting (IPC channel closed)', 143);
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  const watchesChannel = typeof process.send === 'function' && process.connected;
+  if (watchesChannel) process.once('disconnect', onDisconnect);
+  installed.push(
+    () => process.off('SIGINT', onSigint),
+    () => process.off('SIGTERM', onSigterm),
+    () => process.off('disconnect', onDisconnect),
+  );
   return controller.signal;
 }
 
@@ -25,5 +38,5 @@ export function installSignalHandlers(): AbortSignal {
  * finished batch worker and waits 5 s before SIGKILL, so a handler left installed added 5 s to every run.
  */
 export function releaseSignalHandlers(): void {
-  for (const [sig, fn] of installed.splice(0)) process.off(sig, fn);
+  for (const off of installed.splice(0)) off();
 }

@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatasetConfig, loadNamed, type DatasetRecord, type EvalRequest, type EvalResponse } from '@evalgraph/core';
+import type { Backend, CellRequestOptions, RequestSource, RunStats } from '@evalgraph/inference/src/types';
+import { runCell, type CellInput } from '../src/runner/run-cell';
+
+const REPO = path.resolve(__dirname, '../../..');
+const N = 40;
+
+const records: DatasetRecord[] = Array.from({ length: N }, (_, i) => ({ id: `q${i}`, input: `What is ${i} + 1?`, target: String(i + 1), metadata: {} }));
+
+const dataset = DatasetConfig.parse({
+  source: { kind: 'github', repo: 'openai/grade-school-math', revision: 'a'.repeat(40), files: [{ path: 'x', sha256: 'b'.repeat(64), mirror_path: 'x' }], license: 'MIT' },
+  format: 'gsm8k',
+  split: 'test',
+  expected_records: N,
+  scorer: 'gsm8k',
+  prompt: { style: 'chat', fewshot: 0 },
+});
+
+const STATS: RunStats = { total: 0, sent: 0, fromCache: 0, failed: 0, retried: 0, promptTokens: 0, completionTokens: 0, wallMs: 1, peakGpuMemoryGiB: null, kvCacheUsageMax: null };
+
+/** Answers sample i right when i is even; hands responses back in the order given, a macrotask apart. */
+class ScriptedBackend implements Backend {
+  readonly kind = 'dummy' as const;
+  seenOptions: CellRequestOptions | null = null;
+  /** Bytes of scored results on disk in the staging folder when the last response was handed over. */
+  stagedBytesBeforeLast = -1;
+  constructor(
+    private readonly order: 'forward' | 'reverse',
+    private readonly root: string,
+    private readonly failAfter = Infinity,
+  ) {}
+  describe() {
+    return { kind: 'scripted (test)', version: null, command: null };
+  }
+  async run(requests: RequestSource, opts: CellRequestOptions) {
+    this.seenOptions = opts;
+    const idx = Array.from({ length: requests.length }, (_, i) => i);
+    if (this.order === 'reverse') idx.reverse();
+    const responses: EvalResponse[] = [];
+    for (const [n, i] of idx.entries()) {
+      if (n >= this.failAfter) throw new Error('scripted backend failure');
+      await new Promise((r) => setImmediate(r));
+      if (n === idx.length - 1) this.stagedBytesBeforeLast = stagedBytes(this.root);
+      const req = requests.at(i) as EvalRequest;
+      const answer = i % 2 === 0 ? `#### ${Number(/What is (\d+)/.exec(JSON.stringify(req))![1]) + 1}` : '#### -1';
+      const res: EvalResponse = { kind: 'generate', text: answer, finish_reason: 'stop', prompt_tokens: 10, completion_tokens: 3, latency_ms: 5, cached: false };
+      opts.onResult?.(i, res);
+      if (opts.keepResponses !== false) responses[i] = res;
+    }
+    return { responses, stats: { ...STATS, total: requests.length, sent: requests.length } };
+  }
+  async close() {}
+}
+
+function stagedBytes(root: string): number {
+  const parent = path.join(root, 'results/t');
+  if (!existsSync(parent)) return 0;
+  let total = 0;
+  for (const d of readdirSync(parent).filter((n) => n.includes('.staging-'))) {
+    for (const f of readdirSync(path.join(parent, d))) total += statSync(path.join(parent, d, f)).size;
+  }
+  return total;
+}
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'evalgraph-run-cell-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function input(backend: Backend): CellInput {
+  return {
+    root,
+    pipeline: 'p',
+    cell: 'qwen3-8b/gsm8k',
+    variant: 'qwen3-8b',
+    modelName: 'qwen3-8b',
+    model: loadNamed(REPO, 'model', 'qwen3-8b'),
+    modeName: 'non-thinking',
+    presetName: 'balanced',
+    preset: loadNamed(REPO, 'preset', 'balanced'),
+    gpuName: 'h100-80gb',
+    gpu: loadNamed(REPO, 'gpu', 'h100-80gb'),
+    datasetName: 'gsm8k',
+    dataset,
+    datasetSha256: 'c'.repeat(64),
+    records,
+    aux: {},
+    englishOnly: false,
+    sampleLimit: N,
+    maxErrorRate: 0.05,
+    resultsDir: 'results/t/cell',
+    backend,
+    configHashes: {},
+    versions: {},
+  };
+}
+
+const samplesOf = () => readFileSync(path.join(root, 'results/t/cell/samples.jsonl'), 'utf8');
+
+describe('runCell streams a cell', () => {
+  it('scores samples while generation is still going, and writes them in sample order whatever order they finish in', async () => {
+    const backend = new ScriptedBackend('reverse', root);
+    const summary = await runCell(input(backend));
+    expect(backend.seenOptions?.keepResponses).toBe(false);
+    expect(backend.stagedBytesBeforeLast).toBeGreaterThan(0);
+    expect(summary.n).toBe(N);
+    expect(summary.primary.value).toBeCloseTo(0.5, 10);
+    const ids = samplesOf()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
+    expect(ids).toEqual(records.map((r) => r.id));
+    const metrics = JSON.parse(readFileSync(path.join(root, 'results/t/cell/metrics.json'), 'utf8'));
+    expect(metrics.n).toBe(N);
+    expect(readdirSync(path.join(root, 'results/t'))).toEqual(['cell']);
+  });
+
+  it('writes byte-identical samples whether responses arrive in order or reversed', async () => {
+    await runCell(input(new ScriptedBackend('forward', root)));
+    const forward = samplesOf();
+    await runCell(input(new ScriptedBackend('reverse', root)));
+    expect(samplesOf()).toBe(forward);
+    expect(JSON.parse(forward.split('\n')[0]).prompt).toContain('What is 0 + 1?');
+  });
+
+  it('a backend failure mid-cell leaves the previous results and no staging folder', async () => {
+    mkdirSync(path.join(root, 'results/t/cell'), { recursive: true });
+    writeFileSync(path.join(root, 'results/t/cell/samples.jsonl'), 'previous\n');
+    await expect(runCell(input(new ScriptedBackend('forward', root, 25)))).rejects.toThrow(/scripted backend failure/);
+    expect(samplesOf()).toBe('previous\n');
+    expect(readdirSync(path.join(root, 'results/t'))).toEqual(['cell']);
+  });
+});
