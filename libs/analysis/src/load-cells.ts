@@ -59,6 +59,14 @@ export function loadCell(root: string, cell: ResolvedCell): LoadedCell {
     throw new ResultFileError(samplesFile, [(e as Error).message], cell.key);
   }
   const samples = lines.map((line, i) => validateWith(SampleResult, line, `${samplesFile}:${i + 1}`, cell.key));
+  // A file cut at a line boundary still parses: only the count against metrics.json shows the damage.
+  if (samples.length !== metrics.n) {
+    throw new ResultFileError(
+      samplesFile,
+      [`has ${samples.length} samples where metrics.json says ${metrics.n}: the file is truncated or damaged; fix: delete ${cell.resultsDir} and run the evaluate target again (Nx restores it from its cache, or the cell re-runs from the request cache without resending anything)`],
+      cell.key,
+    );
+  }
   return { cell, metrics, run, samples };
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -134,5 +135,16 @@ describe('runCell streams a cell', () => {
     await expect(runCell(input(new ScriptedBackend('forward', root, 25)))).rejects.toThrow(/scripted backend failure/);
     expect(samplesOf()).toBe('previous\n');
     expect(readdirSync(path.join(root, 'results/t'))).toEqual(['cell']);
+  });
+
+  it('removes staging folders of killed runs of the cell, and keeps those of live ones', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const live = process.ppid;
+    for (const pid of [dead, live]) {
+      mkdirSync(path.join(root, `results/t/cell.staging-${pid}`), { recursive: true });
+      writeFileSync(path.join(root, `results/t/cell.staging-${pid}/samples.unordered`), 'x');
+    }
+    await runCell(input(new ScriptedBackend('forward', root)));
+    expect(readdirSync(path.join(root, 'results/t')).sort()).toEqual(['cell', `cell.staging-${live}`]);
   });
 });

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { mulberry32 } from '@evalgraph/analysis';
 
 /** One process as the chaos checks see it. */
 export interface Proc {
@@ -77,14 +78,5 @@ export async function waitUntil(fn: () => boolean, timeoutMs: number, stepMs = 1
   }
 }
 
-/** mulberry32: a small seeded PRNG, so every fault moment is reproducible from the seed printed by the test. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the analysis library's mulberry32), so every fault moment is reproducible from the seed the test prints. */
+export const seeded = mulberry32;

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import {
   CellError,
   MetricsFile,
@@ -95,6 +95,7 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
   const staging = `${dir}.staging-${process.pid}`;
   let sink: ResultsSink | null = null;
   try {
+    removeAbandonedStaging(dir);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     sink = new ResultsSink(staging, records.length);
@@ -169,6 +170,31 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
     // A failed cell, a full or read-only disk: neither half a staging folder beside the results nor a stack trace.
     rmSync(staging, { recursive: true, force: true });
     throw resultsWriteError(e, input);
+  }
+}
+
+/**
+ * Removes staging folders of this cell left by runs that were SIGKILLed (their pid is gone); a staging folder of
+ * a live process belongs to a concurrent run of the same cell and stays.
+ */
+function removeAbandonedStaging(dir: string): void {
+  const parent = dirname(dir);
+  const prefix = `${basename(dir)}.staging-`;
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
