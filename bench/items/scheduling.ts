@@ -95,7 +95,7 @@ export async function scheduling(ws: Scratch, o: { repeats: number; large: { pip
     row({ item: '3', name: `marginal orchestration cost per added cell (${o.small.cells} → ${o.large.cells} cells)`, unit: 'ms', values: marginal, target: { op: '<=', bound: 150, on: 'value', text: '≤ 150 ms a cell' }, note: 'difference of the two overheads / difference in cells: the fixed nx start-up cancels' }),
     row({ item: '3', name: '`nx run-many` start → first generation request at the stand-in vLLM', unit: 's', values: m.firstReq, baseline: { name: '`nx show projects` (same workspace)', values: m.showS }, note: `stand-in spawned after ${m.spawn.map((x) => x.toFixed(2)).join('/')} s, ready ${m.ready.map((x) => x.toFixed(2)).join('/')} s, first probe ${m.firstAny.map((x) => x.toFixed(2)).join('/')} s (load delay 0)` }),
     row({ item: '3', name: 'stand-in spawn → first generation request (server start, health and model probes, GPU lease; per model server)', unit: 's', values: m.firstReq.map((f, i) => f - m.spawn[i]) }),
-    row({ item: '3', name: 'last cell done (server stopped) → `nx run-many` exits', unit: 's', values: m.tail, note: 'Nx SIGTERMs the finished batch worker, whose SIGTERM handler keeps it alive until Nx SIGKILLs it 5 s later (bench/patches/01-release-signal-handlers.patch)' }),
+    row({ item: '3', name: 'last cell done (server stopped) → `nx run-many` exits', unit: 's', values: m.tail, note: 'Nx SIGTERMs the finished batch worker; it exits at once since it releases its signal handlers when the batch ends (it used to wait 5 s for Nx’s SIGKILL)' }),
   ];
   return {
     rows,
