@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { stableStringify, type EvalRequest, type EvalResponse } from '@evalgraph/core';
+import { requestAt } from './request-runner';
 import type { Backend, CellRequestOptions, RequestSource, RunStats } from './types';
 
 const IDK = "I don't know.";
@@ -95,9 +96,7 @@ export class DummyBackend implements Backend {
     let completionTokens = 0;
     for (let i = 0; i < requests.length; i++) {
       opts.signal?.throwIfAborted();
-      const req = requests.at(i);
-      if (!req) throw new Error(`request ${i} of ${requests.length} is missing`);
-      const res = this.answer(req, opts, p);
+      const res = this.answer(requestAt(requests, i), opts, p);
       if (res.kind === 'generate') {
         promptTokens += res.prompt_tokens;
         completionTokens += res.completion_tokens;

@@ -3,7 +3,7 @@ import { MissingDependencyError, type EvalRequest, type EvalResponse } from '@ev
 import { InferenceClient } from './client';
 import { MetricsWatcher } from './metrics';
 import type { RequestCache } from './request-cache';
-import { indicesOf, lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
+import { lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
 import type { BackoffOptions } from './retry';
 import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 
@@ -82,7 +82,7 @@ export class EndpointBackend implements Backend {
       englishDelivery: 'allowed-token-ids',
       cacheKey: () => ({ runtime: `endpoint:${this.urls.origin}`, serverArgs: {} }),
     });
-    const pending = lookupCached(requests, indicesOf(requests), responses, opts, base, counters);
+    const pending = lookupCached(requests, responses, opts, base, counters);
     let kv: number | null = null;
     let serverTokens: RunStats['serverTokens'] = null;
     if (pending.length) {

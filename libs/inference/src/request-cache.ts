@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EvalResponse, sha256, stableStringify } from '@evalgraph/core';
+import { EvalResponse, hashValue, sha256, stableStringify } from '@evalgraph/core';
 import { VLLM_SERVE_FLAGS } from './vllm-flags';
 
 /** Where a workspace's request cache lives. */
@@ -60,53 +60,10 @@ function digestList(list: readonly unknown[]): string {
   return d;
 }
 
-/**
- * The same text as @evalgraph/core's stableStringify (JSON with sorted keys) for JSON data, written out instead of
- * through a JSON.stringify replacer that rebuilds every object: keys are hashed for every request, and the replacer
- * was the largest CPU cost of the client after the HTTP exchange. Equality with stableStringify is tested.
- */
-export function stableJson(v: unknown): string {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v);
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'object': {
-      const o = v as Record<string, unknown> & { toJSON?: () => unknown };
-      if (typeof o.toJSON === 'function') return stableJson(o.toJSON());
-      if (Array.isArray(v)) {
-        let out = '[';
-        for (let i = 0; i < v.length; i++) {
-          const t = typeof v[i];
-          out += (i ? ',' : '') + (v[i] === undefined || t === 'function' || t === 'symbol' ? 'null' : stableJson(v[i]));
-        }
-        return out + ']';
-      }
-      let out = '{';
-      let first = true;
-      for (const k of Object.keys(o).sort()) {
-        const x = o[k];
-        const t = typeof x;
-        if (x === undefined || t === 'function' || t === 'symbol') continue;
-        out += (first ? '' : ',') + JSON.stringify(k) + ':' + stableJson(x);
-        first = false;
-      }
-      return out + '}';
-    }
-    case 'bigint':
-      throw new TypeError('Do not know how to serialize a BigInt');
-    default:
-      return 'null';
-  }
-}
-
 /** sha256 of the stable JSON of {model id + revision, runtime, output-affecting server args, body, sample index}. */
 export function requestCacheKey(parts: CacheKeyParts): string {
   const body = Array.isArray(parts.body.allowed_token_ids) ? { ...parts.body, allowed_token_ids: digestList(parts.body.allowed_token_ids) } : parts.body;
-  return sha256(stableJson({ v: 1, model: parts.model, runtime: parts.runtime, server: parts.serverArgs, body, sample_index: parts.sampleIndex }));
+  return hashValue({ v: 1, model: parts.model, runtime: parts.runtime, server: parts.serverArgs, body, sample_index: parts.sampleIndex });
 }
 
 /** Size and contents of the cache. */

@@ -127,32 +127,26 @@ export function returnedResponses(responses: (EvalResponse | undefined)[], opts:
   return opts.keepResponses === false ? [] : (responses as EvalResponse[]);
 }
 
-/** 0, 1, …, n − 1. */
-export function* indicesOf(requests: RequestSource): Generator<number> {
-  for (let i = 0; i < requests.length; i++) yield i;
-}
-
 /** The request at `i`; a source that has none there is a bug in its caller. */
-function requestAt(requests: RequestSource, i: number): EvalRequest {
+export function requestAt(requests: RequestSource, i: number): EvalRequest {
   const req = requests.at(i);
   if (!req) throw new Error(`request ${i} of ${requests.length} is missing`);
   return req;
 }
 
 /**
- * Answers each request at `indices` from the request cache when possible (no server needed); returns the ones
+ * Answers each request from the request cache when possible (no server needed); returns the ones
  * that must be sent. Only keys are kept: bodies are rebuilt when sent, so memory does not grow with the cell.
  */
 export function lookupCached(
   requests: RequestSource,
-  indices: Iterable<number>,
   responses: (EvalResponse | undefined)[],
   opts: CellRequestOptions,
   ctx: Omit<RunnerContext, 'client'>,
   counters: RunCounters,
 ): PendingRequest[] {
   const pending: PendingRequest[] = [];
-  for (const i of indices) {
+  for (let i = 0; i < requests.length; i++) {
     const req = requestAt(requests, i);
     const key = ctx.cache && ctx.cacheKeyBase ? requestCacheKey({ ...ctx.cacheKeyBase, body: bodyOf(req, opts, ctx).body, sampleIndex: req.sample_index }) : null;
     const hit = key && ctx.cache ? ctx.cache.get(key) : null;

@@ -6,7 +6,7 @@ import { ServerCrashedError } from './errors';
 import { MetricsWatcher } from './metrics';
 import { GpuSampler } from './nvidia-smi';
 import { outputAffectingArgs, type RequestCache } from './request-cache';
-import { indicesOf, lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
+import { lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
 import type { BackoffOptions } from './retry';
 import type { ManagedServer } from './server';
 import type { ServerPool } from './server-pool';
@@ -109,7 +109,7 @@ export class VllmBackend implements Backend {
       englishDelivery: this.spec.englishOnly ? (this.opts.englishDelivery ?? 'logits-processor') : 'allowed-token-ids',
       cacheKey: () => ({ runtime: vllmCacheRuntime(this.runtimeVersion()), serverArgs: this.serverArgs() }),
     });
-    let pending = lookupCached(requests, indicesOf(requests), responses, opts, base, counters);
+    let pending = lookupCached(requests, responses, opts, base, counters);
     const stats = (extra: Partial<RunStats>): RunStats => ({
       total: requests.length,
       ...counters,
