@@ -17,6 +17,7 @@ import { throughput } from './items/throughput';
 import { killChildren, runTimed, startZeroLatency } from './lib/proc';
 import { markdown } from './lib/report';
 import { row, type BenchResults, type Row } from './lib/results';
+import { spread } from './lib/stats';
 import { DATASETS, MODELS, PRESETS, benchWorkspace, nxTimed, pipelineYaml, type PipelineShape } from './lib/workspace';
 import { ensureTools } from './peers/tools';
 
@@ -163,7 +164,7 @@ async function main() {
       log('item 5: projection');
       const r3 = item3.raw as { ms: Record<string, number[]>; marginal: number[] };
       const r1 = item1.raw as { seconds: Record<string, number[]> };
-      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const med = (xs: number[]) => spread(xs).median;
       const eg256 = (item2.raw as { results: { evalgraph: { concurrency: number; rps: number }[][] } }).results.evalgraph.map((rep) => rep.find((x) => x.concurrency === 256)?.rps ?? NaN);
       const p = projection(w1.root, grid.datasets, quick ? [] : [
         { name: 'hellaswag', records: 10042, like: 'arc-challenge', requestsPerRecord: 4 },
