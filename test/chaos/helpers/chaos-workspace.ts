@@ -273,6 +273,20 @@ export class ChaosWorkspace {
     return out;
   }
 
+  /** Staging folders (`<cell>.staging-<pid>`) left anywhere under results/: a run that stopped cleanly removes its own. */
+  stagingLeft(): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (!e.isDirectory()) continue;
+        if (/\.staging-\d+$/.test(e.name)) out.push(relative(this.root, join(d, e.name)));
+        else walk(join(d, e.name));
+      }
+    };
+    if (existsSync(join(this.root, 'results'))) walk(join(this.root, 'results'));
+    return out.sort();
+  }
+
   /** Ends every run still going and removes the workspace and its logs. */
   async dispose(): Promise<void> {
     for (const pid of this.running) {

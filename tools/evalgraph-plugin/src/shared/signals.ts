@@ -24,7 +24,10 @@ export function installSignalHandlers(): AbortSignal {
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
   const watchesChannel = typeof process.send === 'function' && process.connected;
-  if (watchesChannel) process.once('disconnect', onDisconnect);
+  if (watchesChannel) {
+    process.once('disconnect', onDisconnect);
+    ignoreClosedChannelErrors();
+  }
   installed.push(
     () => process.off('SIGINT', onSigint),
     () => process.off('SIGTERM', onSigterm),
@@ -39,4 +42,21 @@ export function installSignalHandlers(): AbortSignal {
  */
 export function releaseSignalHandlers(): void {
   for (const off of installed.splice(0)) off();
+}
+
+let ignoringChannelErrors = false;
+
+/**
+ * Once nx is gone, Nx's worker still reports each finished cell with `process.send`, which emits ERR_IPC_CHANNEL_CLOSED
+ * (or EPIPE) as an 'error' event on `process`. Unhandled, that ended the worker at once, while other cells of its batch
+ * were still removing their staging folders. The listener stays for the life of the process: the last send comes
+ * after the batch, when the other handlers are already released.
+ */
+function ignoreClosedChannelErrors(): void {
+  if (ignoringChannelErrors) return;
+  ignoringChannelErrors = true;
+  process.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ERR_IPC_CHANNEL_CLOSED' || e.code === 'EPIPE') return;
+    throw e;
+  });
 }
