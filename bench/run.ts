@@ -6,7 +6,7 @@
 //   options: --repeats N (default 3)  --only 1,2,3,4,5  --out DIR (default bench/)  --keep (keep the temp workspaces)
 //            --render: rewrite RESULTS.md from results.json and bench/findings.md without measuring anything
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Scratch } from '../test/helpers/scratch-workspace';
@@ -190,6 +190,8 @@ async function main() {
     raw,
     wall_s: (Date.now() - started) / 1000,
   };
+  // --out may name a folder that does not exist yet.
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(res, null, 2) + '\n');
   const sections = extraSections(raw);
   writeFileSync(path.join(outDir, 'RESULTS.md'), markdown(res, { sections }));

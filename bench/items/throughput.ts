@@ -85,11 +85,18 @@ export async function throughput(repoRoot: string, ws: Scratch, server: LocalSer
   }
 
   // 10,000 is the target's size; 40,000 shows whether the peak keeps rising past it (flat) or levels off.
+  // The target size runs once per repeat: its peak moves by tens of MB with when V8's full GCs land.
   const rssSizes = o.quick ? [200, 1000, 2000] : [1000, 10000, 40000];
+  const targetSize = rssSizes[1];
   const rss = [];
+  const targetRuns = [];
   for (const s of rssSizes) {
-    rss.push(await rssRun(repoRoot, ws.root, server.url, s));
-    o.log(`  evaluator ${s} samples: peak RSS ${rss[rss.length - 1].peak_rss_mb.toFixed(0)} MB`);
+    for (let i = 0; i < (s === targetSize ? o.repeats : 1); i++) {
+      const r = await rssRun(repoRoot, ws.root, server.url, s);
+      if (s === targetSize) targetRuns.push(r);
+      if (i === 0) rss.push(r);
+      o.log(`  evaluator ${s} samples: peak RSS ${r.peak_rss_mb.toFixed(0)} MB`);
+    }
   }
 
   const at = (mode: string, k: number, f: keyof LoadResult) => res[mode].map((rep) => rep[k][f] as number);
@@ -107,18 +114,20 @@ export async function throughput(repoRoot: string, ws: Scratch, server: LocalSer
       rows.push(row({ item: '2', name: `c=${c}: evalgraph client path vs promptfoo`, unit: 'req/s', values: eg, baseline: { name: 'promptfoo (server-side rate, cache off)', values: pf }, ratio, target: c === 256 ? { op: '>=', bound: 10, text: '≥ 10× promptfoo' } : undefined }));
     }
   });
-  const peak = rss.map((r) => r.peak_rss_mb);
+  const targetPeaks = targetRuns.map((r) => r.peak_rss_mb);
+  const targetPeak = spread(targetPeaks).median;
+  const peak = rss.map((r) => (r.samples === targetSize ? targetPeak : r.peak_rss_mb));
   const target = rss[rss.length - 2];
   const last = rss[rss.length - 1];
   const perK = (a: number, b: number, na: number, nb: number) => (b - a) / ((nb - na) / 1000);
-  const slope = perK(target.peak_rss_mb, last.peak_rss_mb, target.samples, last.samples);
+  const slope = perK(targetPeak, last.peak_rss_mb, target.samples, last.samples);
   const retained = rss.map((r) => r.at_end.heap_used_after_gc_mb);
-  rows.push(row({ item: '2', name: `evaluator peak RSS, ${target.samples} samples`, unit: 'MB', values: [target.peak_rss_mb], target: { op: '<=', bound: 300, on: 'value', text: '≤ 300 MB' }, note: `1 run per size; baseline after loading code + dataset ${target.baseline_rss_mb.toFixed(0)} MB` }));
+  rows.push(row({ item: '2', name: `evaluator peak RSS, ${target.samples} samples`, unit: 'MB', values: targetPeaks, target: { op: '<=', bound: 300, on: 'value', text: '≤ 300 MB' }, note: `${targetPeaks.length} runs (${targetPeaks.map((x) => x.toFixed(0)).join(', ')} MB); 1 run of each other size; baseline after loading code + dataset ${target.baseline_rss_mb.toFixed(0)} MB` }));
   rows.push(row({ item: '2', name: `evaluator peak RSS growth per 1,000 samples (${target.samples} → ${last.samples})`, unit: 'MB/1k', values: [slope], target: { op: '<=', bound: 5, on: 'value', text: 'flat: ≤ 5 MB per 1k samples' }, note: `peak RSS ${rssSizes.map((n, i) => `${n}: ${peak[i].toFixed(0)}`).join(', ')} MB; the peak is V8 letting garbage build up to its old-generation limit before a full GC` }));
   rows.push(row({ item: '2', name: `evaluator heap retained after the cell, per 1,000 samples (${rssSizes[0]} → ${last.samples})`, unit: 'MB/1k', values: [perK(retained[0], retained[retained.length - 1], rssSizes[0], last.samples)], note: `V8 heap used after a forced GC: ${retained.map((r) => r.toFixed(1)).join(' / ')} MB (what the evaluator really holds)` }));
   return {
     rows,
-    raw: { requests_per_level: Object.fromEntries(plan), body_bytes: Buffer.byteLength(JSON.stringify(body)), messages_bytes: bytesPerBody, results: res, promptfoo_rps: pfRps, promptfoo_sizes: pfSizes, rss },
+    raw: { requests_per_level: Object.fromEntries(plan), body_bytes: Buffer.byteLength(JSON.stringify(body)), messages_bytes: bytesPerBody, results: res, promptfoo_rps: pfRps, promptfoo_sizes: pfSizes, rss, rss_target_runs: targetRuns },
     commands: [
       { what: 'evalgraph client path (EndpointBackend + fresh request cache)', command: `node -r @swc-node/register bench/workers/client-load.ts --mode evalgraph --url <server> --plan ${plan.map((p) => p.join(':')).join(',')} --requests gsm8k-requests.json` },
       { what: 'plain openai SDK loop', command: `node -r @swc-node/register bench/workers/client-load.ts --mode sdk --url <server> --plan ${plan.map((p) => p.join(':')).join(',')} --requests gsm8k-requests.json` },
