@@ -1,9 +1,10 @@
 // Evaluator peak memory: one GSM8K cell of N samples through runCell (request building, the endpoint backend with
 // a fresh request cache, scoring, samples.jsonl/metrics.json/run.json) in a process of its own. Prints one JSON line:
-// { samples, baseline_rss_mb (after loading the code and the dataset), peak_rss_mb (process maxRSS), seconds,
-// at_end: V8 heap and external memory when the cell is done, before any forced GC }.
+// { samples, heap_growing_percent (what the executors' heap tuning set; null with --default-heap), baseline_rss_mb
+// (after loading the code and the dataset), peak_rss_mb (process maxRSS), seconds, at_end: V8 heap and external
+// memory when the cell is done, before any forced GC }.
 //
-//   node -r @swc-node/register bench/workers/rss-cell.ts --root WORKSPACE --url http://127.0.0.1:PORT --samples N
+//   node -r @swc-node/register bench/workers/rss-cell.ts --root WORKSPACE --url http://127.0.0.1:PORT --samples N [--default-heap]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { ModelConfig } from '@evalgraph/core';
 import { EndpointBackend, RequestCache, type ServerSpec } from '@evalgraph/inference';
 import { runCell } from '@evalgraph/scoring';
 import { benchCellInput } from '../lib/cell-input';
+import { tuneHeapForEvaluation } from '../../tools/evalgraph-plugin/src/shared/heap-tuning';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(name);
@@ -19,6 +21,8 @@ function arg(name: string): string {
 }
 
 async function main() {
+  // As the evaluate executors do before their cells; --default-heap measures V8's default growth instead.
+  const heapGrowingPercent = process.argv.includes('--default-heap') ? null : tuneHeapForEvaluation();
   const root = arg('--root');
   const url = arg('--url');
   const n = Number(arg('--samples'));
@@ -42,7 +46,7 @@ async function main() {
     const end = { heap_total_mb: m.heapTotal / 1048576, heap_used_mb: m.heapUsed / 1048576, external_mb: m.external / 1048576, heap_used_after_gc_mb: process.memoryUsage().heapUsed / 1048576 };
     cache.close();
     if (summary.n !== n) throw new Error(`scored ${summary.n} of ${n} samples`);
-    process.stdout.write(JSON.stringify({ samples: n, baseline_rss_mb: baseline, peak_rss_mb: process.resourceUsage().maxRSS / 1024, seconds, at_end: end }) + '\n');
+    process.stdout.write(JSON.stringify({ samples: n, heap_growing_percent: heapGrowingPercent, baseline_rss_mb: baseline, peak_rss_mb: process.resourceUsage().maxRSS / 1024, seconds, at_end: end }) + '\n');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

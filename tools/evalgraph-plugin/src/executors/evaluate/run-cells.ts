@@ -5,6 +5,7 @@ import { runCell, type CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec } from './backends';
+import { tuneHeapForEvaluation } from '../../shared/heap-tuning';
 
 /** The outcome of one cell as Nx wants it. */
 export interface CellTaskResult {
@@ -21,6 +22,7 @@ type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'back
  * cell finishes so Nx caches finished cells even if the run is interrupted later.
  */
 export async function* runCells(root: string, tasks: { task: string; options: CellOptions }[], signal: AbortSignal): AsyncGenerator<CellTaskResult> {
+  tuneHeapForEvaluation();
   const results: CellTaskResult[] = [];
   let wake: (() => void) | undefined;
   const push = (r: CellTaskResult) => {
