@@ -89,21 +89,25 @@ export async function throughput(repoRoot: string, ws: Scratch, server: LocalSer
   // The target size runs once per repeat: its peak moves by tens of MB with when V8's full GCs land.
   const rssSizes = o.quick ? [200, 1000, 2000] : [1000, 10000, 40000];
   const targetSize = rssSizes[1];
+  const measure = async (s: number, defaultHeap = false) => {
+    const r = await rssRun(repoRoot, ws.root, server.url, s, defaultHeap);
+    o.log(`  evaluator ${s} samples${defaultHeap ? ", V8's default heap growth" : ''}: peak RSS ${r.peak_rss_mb.toFixed(0)} MB`);
+    return r;
+  };
   // Each target-size run is paired with one under V8's default heap growth (what the executors' tuning replaces).
   const rss = [];
   const targetRuns = [];
   const defaultHeapRuns = [];
   for (const s of rssSizes) {
-    for (let i = 0; i < (s === targetSize ? o.repeats : 1); i++) {
-      const r = await rssRun(repoRoot, ws.root, server.url, s);
-      if (s === targetSize) targetRuns.push(r);
-      if (i === 0) rss.push(r);
-      o.log(`  evaluator ${s} samples: peak RSS ${r.peak_rss_mb.toFixed(0)} MB`);
-      if (s === targetSize) {
-        defaultHeapRuns.push(await rssRun(repoRoot, ws.root, server.url, s, true));
-        o.log(`  evaluator ${s} samples, V8's default heap growth: peak RSS ${defaultHeapRuns[i].peak_rss_mb.toFixed(0)} MB`);
-      }
+    if (s !== targetSize) {
+      rss.push(await measure(s));
+      continue;
     }
+    for (let i = 0; i < o.repeats; i++) {
+      targetRuns.push(await measure(s));
+      defaultHeapRuns.push(await measure(s, true));
+    }
+    rss.push(targetRuns[0]);
   }
 
   const at = (mode: string, k: number, f: keyof LoadResult) => res[mode].map((rep) => rep[k][f] as number);
