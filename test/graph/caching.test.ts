@@ -143,6 +143,24 @@ describe('the evaluation graph caches honestly', () => {
     expect(ws.executed()).toEqual([]);
   });
 
+  it("nx affected agrees: a committed scorer edit affects exactly that scorer's cells, a preset edit every cell using the preset", () => {
+    evaluate();
+    ws.executed();
+    writeFileSync(join(ws.root, 'NOTES.md'), 'before the edits\n');
+    const base = ws.commit('before the edits');
+    ws.edit('libs/scoring/src/math/index.ts', (s) => s + '\n// touched for affected\n');
+    const head = ws.commit('edit the math scorer');
+    const r = ws.nx(['affected', '-t', 'evaluate', `--base=${base}`, `--head=${head}`, '--outputStyle=static']);
+    expect(r.status, r.out).toBe(0);
+    expect(ws.executed()).toEqual(['t:qwen2.5-7b-instruct/math500', 't:qwen3-8b/math500']);
+    // Config files are includeIgnored filesets (see cellConfigInputs); nx affected must still follow them.
+    ws.edit('configs/presets/balanced.yaml', (s) => s + '# edited\n');
+    const head2 = ws.commit('edit the preset');
+    const r2 = ws.nx(['affected', '-t', 'evaluate', `--base=${head}`, `--head=${head2}`, '--outputStyle=static']);
+    expect(r2.status, r2.out).toBe(0);
+    expect(ws.executed()).toEqual(ALL);
+  });
+
   it('nx graph shows model → pipeline ← dataset edges', () => {
     const r = ws.nx(['graph', '--file=graph.json']);
     expect(r.status, r.out).toBe(0);

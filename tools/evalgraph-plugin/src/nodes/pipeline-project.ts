@@ -1,6 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from 'nx/src/config/workspace-json-project-json';
 import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
-import { cellCodeInputs, externalDeps, VLLM_RUNTIME_INPUT } from './inputs';
+import { cellCodeInputs, cellConfigInputs, externalDeps, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
 /**
@@ -142,11 +142,7 @@ function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['
           { projects: [projectName.dataset(cell.dataset)], target: 'prepare', params: 'ignore' },
         ],
         inputs: [
-          `{workspaceRoot}/${CONFIG_PATHS.model(cell.model)}`,
-          ...(template ? [`{workspaceRoot}/${template}`] : []),
-          `{workspaceRoot}/${CONFIG_PATHS.preset(cell.preset)}`,
-          `{workspaceRoot}/${CONFIG_PATHS.gpu(cell.gpu)}`,
-          `{workspaceRoot}/${CONFIG_PATHS.dataset(cell.dataset)}`,
+          ...cellConfigInputs([CONFIG_PATHS.model(cell.model), ...(template ? [template] : []), CONFIG_PATHS.preset(cell.preset), CONFIG_PATHS.gpu(cell.gpu), CONFIG_PATHS.dataset(cell.dataset)]),
           { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
           ...cellCodeInputs(scorer),
           externalDeps,
