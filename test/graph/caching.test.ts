@@ -129,36 +129,27 @@ describe('the evaluation graph caches honestly', () => {
     expect(ws.executed()).toEqual([]);
   });
 
+  /** Commits `edit`, runs `nx affected -t evaluate` from the previous commit to it, and returns the cells executed. */
+  const affectedBy = (message: string, edit: () => void) => {
+    const base = ws.commit(`before: ${message}`);
+    edit();
+    const head = ws.commit(message);
+    const r = ws.nx(['affected', '-t', 'evaluate', `--base=${base}`, `--head=${head}`, '--outputStyle=static']);
+    expect(r.status, r.out).toBe(0);
+    return ws.executed();
+  };
+
   it('nx affected agrees: a committed dataset edit affects exactly its cells', () => {
     evaluate();
     ws.executed();
-    const base = ws.commit('baseline');
-    ws.edit('configs/datasets/gsm8k/dataset.yaml', (s) => s + '# edited again\n');
-    const head = ws.commit('edit gsm8k');
-    const r = ws.nx(['affected', '-t', 'evaluate', `--base=${base}`, `--head=${head}`, '--outputStyle=static']);
-    expect(r.status, r.out).toBe(0);
-    expect(ws.executed()).toEqual(['t:qwen2.5-7b-instruct/gsm8k', 't:qwen3-8b/gsm8k']);
-    const none = ws.nx(['affected', '-t', 'evaluate', `--base=${head}`, `--head=${head}`, '--outputStyle=static']);
-    expect(none.status, none.out).toBe(0);
-    expect(ws.executed()).toEqual([]);
+    expect(affectedBy('edit gsm8k', () => ws.edit('configs/datasets/gsm8k/dataset.yaml', (s) => s + '# edited again\n'))).toEqual(['t:qwen2.5-7b-instruct/gsm8k', 't:qwen3-8b/gsm8k']);
+    expect(affectedBy('nothing new', () => writeFileSync(join(ws.root, 'NOTES.md'), 'not an input\n'))).toEqual([]);
   });
 
   it("nx affected agrees: a committed scorer edit affects exactly that scorer's cells, a preset edit every cell using the preset", () => {
-    evaluate();
-    ws.executed();
-    writeFileSync(join(ws.root, 'NOTES.md'), 'before the edits\n');
-    const base = ws.commit('before the edits');
-    ws.edit('libs/scoring/src/math/index.ts', (s) => s + '\n// touched for affected\n');
-    const head = ws.commit('edit the math scorer');
-    const r = ws.nx(['affected', '-t', 'evaluate', `--base=${base}`, `--head=${head}`, '--outputStyle=static']);
-    expect(r.status, r.out).toBe(0);
-    expect(ws.executed()).toEqual(['t:qwen2.5-7b-instruct/math500', 't:qwen3-8b/math500']);
+    expect(affectedBy('edit the math scorer', () => ws.edit('libs/scoring/src/math/index.ts', (s) => s + '\n// touched for affected\n'))).toEqual(['t:qwen2.5-7b-instruct/math500', 't:qwen3-8b/math500']);
     // Config files are includeIgnored filesets (see cellConfigInputs); nx affected must still follow them.
-    ws.edit('configs/presets/balanced.yaml', (s) => s + '# edited\n');
-    const head2 = ws.commit('edit the preset');
-    const r2 = ws.nx(['affected', '-t', 'evaluate', `--base=${head}`, `--head=${head2}`, '--outputStyle=static']);
-    expect(r2.status, r2.out).toBe(0);
-    expect(ws.executed()).toEqual(ALL);
+    expect(affectedBy('edit the preset', () => ws.edit('configs/presets/balanced.yaml', (s) => s + '# edited\n'))).toEqual(ALL);
   });
 
   it('nx graph shows model → pipeline ← dataset edges', () => {

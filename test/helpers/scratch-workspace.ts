@@ -18,6 +18,7 @@ export interface Scratch {
   executed(): string[];
   edit(rel: string, fn: (text: string) => string): void;
   read(rel: string): string;
+  /** Commits everything (an empty commit when nothing changed); returns the new HEAD. */
   commit(message: string): string;
   dispose(): void;
 }
@@ -77,7 +78,7 @@ export function scratchWorkspace(opts: { pipelines?: Record<string, string> } = 
     read: (rel) => readFileSync(join(root, rel), 'utf8'),
     commit(message) {
       git('add', '-A');
-      git('commit', '-qm', message);
+      git('commit', '--allow-empty', '-qm', message);
       return git('rev-parse', 'HEAD');
     },
     dispose: () => rmSync(root, { recursive: true, force: true }),
