@@ -1,0 +1,1 @@
+"""Stub package for evalgraph tests: not vLLM."""
