@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findExecutable, freePort } from './proc';
 import { nvidiaSmiPath, queryGpus } from './nvidia-smi';
+import { checkVllmVersionRange } from './vllm-version-check';
 
 /** One line of `doctor`. */
 export interface DoctorCheck {
@@ -148,5 +149,5 @@ async function checkPorts(): Promise<DoctorCheck> {
 /** Environment checks for running evaluations here: each ok / warning / error with the fix. */
 export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
   const [python, vllm, gpu, ports] = await Promise.all([checkPython(env), checkVllm(env), checkGpus(env), checkPorts()]);
-  return [checkNode(), python, vllm, gpu, checkDisk(env), checkHfToken(env), ports];
+  return [checkNode(), python, vllm, await checkVllmVersionRange(env, vllmVersion), gpu, checkDisk(env), checkHfToken(env), ports];
 }

@@ -8,8 +8,10 @@ import {
   type GpuProfile,
   type ModelConfig,
   type Preset,
+  UserFacingError,
 } from '@evalgraph/core';
-import { VLLM_FLAGS_CHECKED_AGAINST, VLLM_SERVE_FLAGS, flagName, type VllmFlagKind } from './vllm-flags';
+import { FROZEN_VLLM_FLAG_SET, flagName, type VllmFlagKind, type VllmFlagSet } from './vllm-flags';
+import { VLLM_SUPPORTED_RANGE_TEXT } from './vllm-versions';
 
 /** What the `vllm serve` command line is built from. */
 export interface VllmArgsInput {
@@ -22,7 +24,39 @@ export interface VllmArgsInput {
   port: number;
   /** Logits processors to load at start-up, as `module:Class` (the English-only filter). */
   logitsProcessors?: string[];
+  /** The flags the target vLLM accepts (default: the frozen 0.11 list; see installedVllmFlags). */
+  flags?: VllmFlagSet;
 }
+
+/** A flag evalgraph derives (from the preset, the model or itself) that the installed vLLM does not have. */
+export class VllmFlagsUnsupportedError extends UserFacingError {
+  constructor(readonly missing: { flag: string; from: string }[], readonly set: VllmFlagSet) {
+    super(
+      `${set.label} has no ${missing.map((m) => `--${m.flag} (${m.from})`).join(', ')}; ` +
+        `evalgraph supports vLLM ${VLLM_SUPPORTED_RANGE_TEXT} — fix: install a vLLM in that range, or remove the setting from the config named`,
+    );
+    this.name = 'VllmFlagsUnsupportedError';
+  }
+}
+
+/** Which config setting makes evalgraph emit a derived flag (for the error when a vLLM lacks it). */
+const DERIVED_FROM: Record<string, string> = {
+  'gpu-memory-utilization': 'preset gpu_memory_utilization',
+  'max-model-len': 'preset max_model_len',
+  'max-num-seqs': 'preset max_num_seqs',
+  'max-num-batched-tokens': 'preset max_num_batched_tokens',
+  'kv-cache-dtype': 'preset kv_cache_dtype',
+  dtype: 'preset dtype',
+  'enable-prefix-caching': 'preset enable_prefix_caching',
+  'enable-chunked-prefill': 'preset enable_chunked_prefill',
+  'enforce-eager': 'preset enforce_eager',
+  'swap-space': 'preset swap_space',
+  'trust-remote-code': 'model trust_remote_code',
+  'chat-template': 'model chat_template',
+  'tokenizer-mode': 'model tokenizer_mode',
+  'reasoning-parser': 'model family qwen3',
+  'logits-processors': 'the English-only filter',
+};
 
 /** Flags evalgraph owns: a model's vllm_args may not set them. */
 const RESERVED = new Map<string, string>([
@@ -50,7 +84,7 @@ export interface CheckedFlag {
  * Checks a model's `vllm_args` against the flags vLLM's parser accepts; every problem is reported at once
  * as a ConfigError naming the model file and `vllm_args.<key>`, with a did-you-mean.
  */
-export function checkVllmArgs(modelName: string, vllmArgs: Record<string, FlagValue>): CheckedFlag[] {
+export function checkVllmArgs(modelName: string, vllmArgs: Record<string, FlagValue>, set: VllmFlagSet = FROZEN_VLLM_FLAG_SET): CheckedFlag[] {
   const file = CONFIG_PATHS.model(modelName);
   const problems: ConfigProblem[] = [];
   const out: CheckedFlag[] = [];
@@ -62,13 +96,13 @@ export function checkVllmArgs(modelName: string, vllmArgs: Record<string, FlagVa
       problems.push({ file, field, expected: 'a flag evalgraph does not set itself', found: `"${key}"`, hint: reserved });
       continue;
     }
-    const kind = VLLM_SERVE_FLAGS[name];
+    const kind = set.flags[name];
     if (!kind) {
-      const guess = didYouMean(name, Object.keys(VLLM_SERVE_FLAGS));
+      const guess = didYouMean(name, Object.keys(set.flags));
       problems.push({
         file,
         field,
-        expected: `a flag \`vllm serve\` accepts (checked against ${VLLM_FLAGS_CHECKED_AGAINST})`,
+        expected: `a flag \`vllm serve\` accepts (checked against ${set.label})`,
         found: `"${key}"`,
         hint: guess ? `did you mean "${guess.replace(/-/g, '_')}"?` : 'see `vllm serve --help=all`',
       });
@@ -137,17 +171,20 @@ export function derivedVllmFlags(input: VllmArgsInput): Map<string, FlagValue> {
 
 /** The merged flags (derived, then the model's vllm_args) as name → value, each checked against vLLM's list. */
 export function mergedVllmFlags(input: VllmArgsInput): Map<string, FlagValue> {
+  const set = input.flags ?? FROZEN_VLLM_FLAG_SET;
   const merged = derivedVllmFlags(input);
-  for (const f of checkVllmArgs(input.modelName, input.model.vllm_args)) merged.set(f.name, f.value);
+  const missing = [...merged.keys()].filter((name) => !(name in set.flags)).map((flag) => ({ flag, from: DERIVED_FROM[flag] ?? 'evalgraph needs it' }));
+  if (missing.length) throw new VllmFlagsUnsupportedError(missing, set);
+  for (const f of checkVllmArgs(input.modelName, input.model.vllm_args, set)) merged.set(f.name, f.value);
   return merged;
 }
 
 /** Renders flags as argv, honouring BooleanOptionalAction (`--x` / `--no-x`) and store_true switches. */
-export function renderFlags(flags: Map<string, FlagValue>): string[] {
+export function renderFlags(flags: Map<string, FlagValue>, set: VllmFlagSet = FROZEN_VLLM_FLAG_SET): string[] {
   const argv: string[] = [];
   for (const [name, v] of flags) {
-    const kind = VLLM_SERVE_FLAGS[name];
-    if (!kind) throw new Error(`internal: --${name} is not in VLLM_SERVE_FLAGS`);
+    const kind = set.flags[name];
+    if (!kind) throw new Error(`internal: --${name} is not in the flag list of ${set.label}`);
     if (kind === 'bool') argv.push(v ? `--${name}` : `--no-${name}`);
     else if (kind === 'switch') {
       if (v) argv.push(`--${name}`);
@@ -159,5 +196,5 @@ export function renderFlags(flags: Map<string, FlagValue>): string[] {
 
 /** `serve <hf_id> --revision ... --port ...`: the argv after the vllm executable. */
 export function buildVllmServeArgs(input: VllmArgsInput): string[] {
-  return ['serve', input.model.hf_id, ...renderFlags(mergedVllmFlags(input))];
+  return ['serve', input.model.hf_id, ...renderFlags(mergedVllmFlags(input), input.flags)];
 }

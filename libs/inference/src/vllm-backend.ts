@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError } from 'openai';
 import type { EvalRequest, EvalResponse } from '@evalgraph/core';
 import { InferenceClient } from './client';
-import { writeLogitsProcessorModule, type EnglishFilterDelivery } from './english-filter';
+import type { EnglishFilterDelivery } from './english-filter';
 import { ServerCrashedError } from './errors';
 import { MetricsWatcher } from './metrics';
 import { GpuSampler } from './nvidia-smi';
@@ -14,6 +14,7 @@ import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec }
 import { sleep } from './proc';
 import { mergedVllmFlags } from './vllm-args';
 import { vllmRuntimeVersion } from './runtime-version';
+import { vllmSetup, type VllmSetup } from './vllm-setup';
 
 export interface VllmBackendOptions {
   pool: ServerPool;
@@ -45,6 +46,7 @@ export class VllmBackend implements Backend {
   private server: ManagedServer | null = null;
   private version: string | null = null;
   private released = false;
+  private setupMemo: VllmSetup | null = null;
 
   constructor(readonly spec: ServerSpec, private readonly opts: VllmBackendOptions) {}
 
@@ -53,10 +55,24 @@ export class VllmBackend implements Backend {
    * cell answered wholly from the request cache started no server: its answers came from the runtime version
    * in their cache keys, which is the one installed now.
    */
-  describe(): { kind: string; version: string | null; command: string[] | null } {
+  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string } {
     const version = this.version ?? this.runtimeVersion();
     const standin = version?.includes('standin') ?? false;
-    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version, command: this.server?.command ?? null };
+    const setup = this.setup();
+    const english = this.spec.englishOnly ? { english_filter: this.englishDelivery() === 'allowed-token-ids' ? 'per-request allowed_token_ids' : (setup.english?.describe ?? 'logits processor') } : {};
+    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version, command: this.server?.command ?? null, flags: setup.flags.label, ...english };
+  }
+
+  /** The installed vLLM's flag list and English-filter plan for this spec (resolved once). */
+  private setup(): VllmSetup {
+    this.setupMemo ??= vllmSetup(this.spec);
+    return this.setupMemo;
+  }
+
+  /** The start-up processor only exists on servers started with englishOnly whose vLLM has an interface for it. */
+  private englishDelivery(): EnglishFilterDelivery {
+    if (!this.spec.englishOnly) return 'allowed-token-ids';
+    return this.opts.englishDelivery ?? this.setup().english?.delivery ?? 'logits-processor';
   }
 
   private runtimeVersion(): string | null {
@@ -105,8 +121,7 @@ export class VllmBackend implements Backend {
     const responses: (EvalResponse | undefined)[] = new Array(requests.length);
     const { ctx: base, englishFilter } = runSetup(this.spec, opts, {
       cache: this.opts.cache ?? null,
-      // The start-up processor only exists on servers started with englishOnly; otherwise fall back per request.
-      englishDelivery: this.spec.englishOnly ? (this.opts.englishDelivery ?? 'logits-processor') : 'allowed-token-ids',
+      englishDelivery: this.englishDelivery(),
       cacheKey: () => ({ runtime: vllmCacheRuntime(this.runtimeVersion()), serverArgs: this.serverArgs() }),
     });
     let pending = lookupCached(requests, responses, opts, base, counters);
@@ -163,6 +178,7 @@ export class VllmBackend implements Backend {
 
   /** Output-affecting server flags for the request-cache key (no server needed). */
   private serverArgs(): Record<string, string | number | boolean> {
+    const setup = this.setup();
     return outputAffectingArgs(
       mergedVllmFlags({
         modelName: this.spec.modelName,
@@ -171,7 +187,8 @@ export class VllmBackend implements Backend {
         gpu: this.spec.gpu,
         workspaceRoot: this.spec.workspaceRoot,
         port: 0,
-        logitsProcessors: this.spec.englishOnly ? [writeLogitsProcessorModule(this.spec.workspaceRoot).qualname] : [],
+        logitsProcessors: setup.logitsProcessors,
+        flags: setup.flags,
       }),
     );
   }

@@ -8,6 +8,7 @@
  *   - vllm/entrypoints/openai/cli_args.py of the same line: FrontendArgs fields (each becomes
  *     `--<field-with-dashes>`) and make_arg_parser (`--headless`, `--api-server-count`, `--config`).
  * The transcription is test/fixtures/vllm-0.11-serve-flags.txt; a unit test derives this table from it.
+ * Only a fallback: where vLLM is installed, flags are checked against its own parser (vllm-help-flags.ts).
  * vLLM builds bool dataclass fields with argparse.BooleanOptionalAction, so those accept `--x` and `--no-x`.
  */
 export type VllmFlagKind = 'value' | 'bool' | 'switch';
@@ -84,14 +85,33 @@ export const VLLM_SERVE_FLAGS: Readonly<Record<string, VllmFlagKind>> = Object.f
   ]),
 );
 
+/** The flags one vLLM accepts, and where that list came from (shown in errors, `validate` and run.json). */
+export interface VllmFlagSet {
+  flags: Readonly<Record<string, VllmFlagKind>>;
+  /** 'installed': parsed from the installed vLLM's `vllm serve --help=all`; 'frozen': VLLM_SERVE_FLAGS (no vLLM found). */
+  source: 'installed' | 'frozen';
+  /** The vLLM version the list belongs to (null for the frozen list when no vLLM was found). */
+  version: string | null;
+  /** One line for people: "vLLM 0.32.0 (`vllm serve --help=all`, cached in .evalgraph/vllm-flags/...)". */
+  label: string;
+}
+
+/** The frozen 0.11 list as a flag set: only used when no vLLM is installed (validate on a laptop, CI). */
+export const FROZEN_VLLM_FLAG_SET: VllmFlagSet = Object.freeze({
+  flags: VLLM_SERVE_FLAGS,
+  source: 'frozen' as const,
+  version: null,
+  label: `the frozen list of ${VLLM_FLAGS_CHECKED_AGAINST} (no vLLM installed here)`,
+});
+
 /** `max_model_len` / `--max-model-len` / `max-model-len` → `max-model-len` (vLLM's parser accepts underscores too). */
 export function flagName(key: string): string {
   return key.replace(/^-+/, '').replace(/_/g, '-');
 }
 
 /** Whether `vllm serve` accepts `--<name>` (or `--no-<name>` for BooleanOptionalAction flags). */
-export function isKnownVllmFlag(option: string): boolean {
+export function isKnownVllmFlag(option: string, set: VllmFlagSet = FROZEN_VLLM_FLAG_SET): boolean {
   const name = flagName(option.split('=')[0]);
-  if (name in VLLM_SERVE_FLAGS) return true;
-  return name.startsWith('no-') && VLLM_SERVE_FLAGS[name.slice(3)] === 'bool';
+  if (name in set.flags) return true;
+  return name.startsWith('no-') && set.flags[name.slice(3)] === 'bool';
 }

@@ -1,10 +1,9 @@
-import { delimiter } from 'node:path';
 import { ServerStartError } from './errors';
-import { writeLogitsProcessorModule } from './english-filter';
 import { freePort, resolveVllmExecutable } from './proc';
 import { ManagedServer, type ServerLaunch } from './server';
 import type { ServerSpec } from './types';
 import { buildVllmServeArgs } from './vllm-args';
+import { vllmSetup } from './vllm-setup';
 
 /** Knobs for starting a vLLM server from a ServerSpec. */
 export interface VllmStartOptions {
@@ -22,14 +21,10 @@ export interface VllmStartOptions {
 /** The launch (command, port, env) for a spec on a given port. */
 export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOptions = {}): ServerLaunch {
   const executable = opts.executable ?? resolveVllmExecutable();
-  const env: NodeJS.ProcessEnv = { ...opts.env };
-  const logitsProcessors: string[] = [];
-  if (spec.englishOnly) {
-    const lp = writeLogitsProcessorModule(spec.workspaceRoot);
-    logitsProcessors.push(lp.qualname);
-    const base = opts.env?.PYTHONPATH ?? process.env.PYTHONPATH;
-    env.PYTHONPATH = base ? `${lp.dir}${delimiter}${base}` : lp.dir;
-  }
+  // Flags are checked against this vLLM's own parser; the English filter takes the interface its version has.
+  const setup = vllmSetup(spec, { executable, env: opts.env });
+  const env: NodeJS.ProcessEnv = { ...opts.env, ...setup.env };
+  const logitsProcessors = setup.logitsProcessors;
   if (opts.devices?.length) env.CUDA_VISIBLE_DEVICES = opts.devices.join(',');
   const args = buildVllmServeArgs({
     modelName: spec.modelName,
@@ -39,6 +34,7 @@ export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOption
     workspaceRoot: spec.workspaceRoot,
     port,
     logitsProcessors,
+    flags: setup.flags,
   });
   return {
     executable,

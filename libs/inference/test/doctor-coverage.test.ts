@@ -18,12 +18,13 @@ describe('doctor', () => {
   it('reports each check with a status and a fix, and never prints the HF token', async () => {
     const secret = 'hf_SECRETtokenVALUE123';
     const checks = await runDoctor({ ...process.env, HF_TOKEN: secret, EVALGRAPH_NVIDIA_SMI: FAKE_SMI, HF_HOME: join(root, 'hf') });
-    expect(checks.map((c) => c.name)).toEqual(['node', 'python', 'vllm', 'gpu', 'disk', 'hf-token', 'ports']);
+    expect(checks.map((c) => c.name)).toEqual(['node', 'python', 'vllm', 'vllm-version', 'gpu', 'disk', 'hf-token', 'ports']);
     const by = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(by.node.status).toBe('ok');
     expect(by.vllm).toMatchObject({ status: 'warning' });
     expect(by.vllm.detail).toContain('standin-vllm 1.0.0');
     expect(by.vllm.detail).toContain('not vLLM');
+    expect(by['vllm-version']).toMatchObject({ status: 'warning', detail: 'standin-vllm 1.0.0 (evalgraph test fixture, not vLLM) is the test stand-in (it answers like vLLM 0.11), not vLLM' });
     expect(by.gpu.detail).toMatch(/GPU 0 NVIDIA H100 80GB HBM3: [\d.]+ of 79\.6 GiB free; driver 580\.159\.04/);
     expect(by['hf-token']).toMatchObject({ status: 'ok', detail: 'a Hugging Face token is set (value not shown)' });
     expect(by.disk.detail).toContain(join(root, 'hf', 'hub'));

@@ -83,7 +83,13 @@ export const RunFile = z
     gpu: z.string(),
     backend: z.enum(['dummy', 'vllm', 'endpoint']),
     server: z
-      .object({ kind: z.string().describe('"vllm", "dummy (in-process)", or what /version reported'), version: z.string().nullable(), command: z.array(z.string()).nullable() })
+      .object({
+        kind: z.string().describe('"vllm", "dummy (in-process)", or what /version reported'),
+        version: z.string().nullable(),
+        command: z.array(z.string()).nullable(),
+        flags: z.string().optional().describe('which `vllm serve` flag list the command was checked against (installed vLLM or the frozen 0.11 list)'),
+        english_filter: z.string().optional().describe('how the English-only filter reached the server: which logits-processor interface, or per-request allowed_token_ids'),
+      })
       .strict(),
     settings: z.record(z.string(), z.unknown()),
     config_hashes: z.record(z.string(), z.string()),

@@ -1,6 +1,6 @@
 import type { ProjectConfiguration } from 'nx/src/config/workspace-json-project-json';
 import { listConfigs, CONFIG_PATHS } from '@evalgraph/core';
-import { externalDeps, GPU_RUNTIME_INPUT } from './inputs';
+import { externalDeps, GPU_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
 
 /** A model project: `validate` (every preset × GPU profile) and `coverage` (load, generate, measure, shut down). */
 export function modelProject(root: string, name: string, chatTemplate?: string): Omit<ProjectConfiguration, 'root'> & { root: string } {
@@ -20,7 +20,8 @@ export function modelProject(root: string, name: string, chatTemplate?: string):
       validate: {
         executor: '@evalgraph/plugin:validate',
         options: { model: name, presets: listConfigs(root, 'preset'), gpus: listConfigs(root, 'gpu') },
-        inputs: [...configInputs, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/validate/**/*', externalDeps],
+        // The vLLM version is an input: validate checks flags against the installed vLLM's own list.
+        inputs: [...configInputs, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/validate/**/*', externalDeps, VLLM_RUNTIME_INPUT],
         outputs: [`{workspaceRoot}/results/models/${name}/validate.json`],
         cache: true,
       },

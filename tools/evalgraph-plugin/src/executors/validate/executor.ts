@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
 import { checkFit, ConfigError, loadNamed, writeFileAtomic, type FitReport } from '@evalgraph/core';
-import { buildVllmServeArgs } from '@evalgraph/inference';
+import { buildVllmServeArgs, vllmSetup, vllmVersionCheck, VllmFlagsUnsupportedError } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 
 interface Combination {
@@ -17,6 +17,9 @@ export default async function validateExecutor(options: { model: string; presets
   const root = context.root;
   try {
     const model = loadNamed(root, 'model', options.model);
+    // The installed vLLM's own flag list (its `vllm serve --help=all`, cached per version); the frozen 0.11 list without one.
+    const setup = vllmSetup({ workspaceRoot: root, englishOnly: false });
+    const versionCheck = vllmVersionCheck(setup.version);
     const rows: Combination[] = [];
     for (const presetName of options.presets) {
       const preset = loadNamed(root, 'preset', presetName);
@@ -26,9 +29,9 @@ export default async function validateExecutor(options: { model: string; presets
         let args: string[] | null = null;
         let argsError: string | null = null;
         try {
-          args = buildVllmServeArgs({ workspaceRoot: root, modelName: options.model, model, preset, gpu, port: 8000 });
+          args = buildVllmServeArgs({ workspaceRoot: root, modelName: options.model, model, preset, gpu, port: 8000, flags: setup.flags });
         } catch (e) {
-          if (!(e instanceof ConfigError)) throw e;
+          if (!(e instanceof ConfigError) && !(e instanceof VllmFlagsUnsupportedError)) throw e;
           argsError = e.message;
         }
         rows.push({ preset: presetName, gpu: gpuName, fit, args, argsError });
@@ -36,6 +39,8 @@ export default async function validateExecutor(options: { model: string; presets
     }
     const f = (x: number) => x.toFixed(1);
     console.log(`model ${options.model} (${model.hf_id}@${model.revision.slice(0, 8)})`);
+    console.log(`vLLM: ${versionCheck.detail}; flags checked against ${setup.flags.label}`);
+    if (versionCheck.fix) console.warn(`warning: ${versionCheck.fix}`);
     console.log('preset            gpu           weights GiB  KV GiB  KV B/token  max_len  max seqs  result');
     for (const r of rows) {
       const res = r.argsError ? 'FAIL (vLLM args)' : r.fit.fits ? 'ok' : `FAIL: ${r.fit.reason}`;
@@ -45,7 +50,7 @@ export default async function validateExecutor(options: { model: string; presets
       if (r.argsError) console.error(r.argsError);
     }
     const ok = rows.every((r) => r.fit.fits && !r.argsError);
-    writeFileAtomic(join(root, 'results', 'models', options.model, 'validate.json'), JSON.stringify({ model: options.model, ok, combinations: rows }, null, 2) + '\n');
+    writeFileAtomic(join(root, 'results', 'models', options.model, 'validate.json'), JSON.stringify({ model: options.model, ok, vllm: { version: setup.version, range: versionCheck.status, flags: setup.flags.label }, combinations: rows }, null, 2) + '\n');
     if (!ok) console.error(`model ${options.model}: ${rows.filter((r) => !r.fit.fits || r.argsError).length} of ${rows.length} preset × GPU combinations do not work (see above)`);
     return { success: ok };
   } catch (e) {
