@@ -116,10 +116,10 @@ class V1Bookkeeping(unittest.TestCase):
             self.assertEqual(rows.rows, batch.truth())
         self.assertGreater(next_id, 300)
 
-    def test_random_add_remove_move_swap_vllm_0_11_shape(self):
+    def test_random_add_remove_move_swap_four_field_added(self):
         self.run_random(old_shape=False)
 
-    def test_random_add_remove_move_swap_vllm_0_10_2_shape(self):
+    def test_random_add_remove_move_swap_three_field_added(self):
         self.run_random(old_shape=True)
 
     def test_no_update_keeps_rows(self):

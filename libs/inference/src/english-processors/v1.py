@@ -44,8 +44,9 @@ class FilteredRows:
     def update(self, batch_update, swap):
         if batch_update is None:
             return
-        # Removed and added indices never overlap in one update (a reused slot is taken off `removed`);
-        # vLLM 0.10.2 sends (index, params, output_ids) and 0.11 (index, params, prompt_ids, output_ids).
+        # Removed and added indices never overlap in one update (a reused slot is taken off `removed`).
+        # `added` holds (index, params, prompt_ids, output_ids); only the first two are read, so the
+        # three-field tuple of the interface's first revision works as well.
         for index in batch_update.removed:
             self.rows.discard(index)
         for added in batch_update.added:

@@ -13,8 +13,8 @@ class MoveDirectionality(Enum):
 
 @dataclass(frozen=True)
 class BatchUpdate:
-    """One step's changes to the persistent batch. added: (index, params, prompt_ids, output_ids) in 0.11,
-    (index, params, output_ids) in 0.10.2; removed: indices; moved: (a, b, MoveDirectionality)."""
+    """One step's changes to the persistent batch. added: (index, params, prompt_ids, output_ids) tuples
+    (three fields in the interface's first revision); removed: indices; moved: (a, b, MoveDirectionality)."""
 
     batch_size: int
     removed: list = field(default_factory=list)
