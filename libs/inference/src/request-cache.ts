@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EvalResponse, hashValue, sha256, stableStringify } from '@evalgraph/core';
-import { VLLM_SERVE_FLAGS } from './vllm-flags';
 
 /** Where a workspace's request cache lives. */
 export function requestCacheFile(workspaceRoot: string): string {
@@ -27,7 +26,8 @@ const NON_OUTPUT_FLAGS = new Set([
 export function outputAffectingArgs(flags: Map<string, string | number | boolean>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const [name, value] of flags) {
-    if (NON_OUTPUT_FLAGS.has(name) || !(name in VLLM_SERVE_FLAGS)) continue;
+    // Every name here was checked against the target vLLM's flag list (which may be newer than the frozen 0.11 one).
+    if (NON_OUTPUT_FLAGS.has(name)) continue;
     if (name === 'chat-template' && typeof value === 'string' && existsSync(value)) {
       out[name] = `sha256:${sha256(readFileSync(value))}`;
     } else {
