@@ -1,6 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from 'nx/src/config/workspace-json-project-json';
 import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
-import { cellCodeInputs, cellConfigInputs, externalDeps, VLLM_RUNTIME_INPUT } from './inputs';
+import { cellCodeInputs, cellConfigInputs, externalDeps, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
 /**
@@ -147,6 +147,7 @@ function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['
           ...cellCodeInputs(scorer),
           externalDeps,
           ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
+          ...(runsSandbox(scorer) ? [SANDBOX_RUNTIME_INPUT] : []),
         ],
         outputs: [`{workspaceRoot}/${cell.resultsDir}`],
         cache: true,
