@@ -57,8 +57,8 @@ const TARGETS: [string, number][] = [
   [CONFIG_PATHS.dataset('gsm8k'), 0.1],
 ];
 
-// `file:line: field: expected …, found …` (formatProblem in libs/core/src/errors.ts).
-const PROBLEM_LINE = /^(configs|pipelines)\/[^:\s]+\.yaml(:\d+)?: (\S[^:]*): expected .+, found .+/;
+// `file:line: field: expected …, found …`, with `:column` after the line for YAML syntax errors (formatProblem in libs/core/src/errors.ts).
+const PROBLEM_LINE = /^(configs|pipelines)\/[^:\s]+\.yaml(:\d+(:\d+)?)?: (\S[^:]*): expected .+, found .+/;
 
 let root: string;
 let core: typeof repoCore = repoCore;

@@ -12,8 +12,8 @@ const COPY = ['nx.json', 'package.json', 'package-lock.json', 'tsconfig.base.jso
 
 export interface Scratch {
   root: string;
-  /** Runs nx with the given args; returns status and output (never throws). */
-  nx(args: string[], env?: Record<string, string>): { status: number; out: string };
+  /** Runs nx with the given args (under `wrap`, a command prefix, when given); returns status and output (never throws). */
+  nx(args: string[], env?: Record<string, string>, wrap?: string[]): { status: number; out: string };
   /** Cells that executed (not restored from cache) since the last call. */
   executed(): string[];
   edit(rel: string, fn: (text: string) => string): void;
@@ -55,8 +55,9 @@ export function scratchWorkspace(opts: { pipelines?: Record<string, string> } = 
   let seen = 0;
   return {
     root,
-    nx(args, env = {}) {
-      const r = spawnSync(process.execPath, [join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
+    nx(args, env = {}, wrap = []) {
+      const cmd = [...wrap, process.execPath, join(root, 'node_modules/nx/dist/bin/nx.js'), ...args];
+      const r = spawnSync(cmd[0], cmd.slice(1), {
         cwd: root,
         encoding: 'utf8',
         env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, EVALGRAPH_EXEC_LOG: execLog, ...env },

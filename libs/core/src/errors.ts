@@ -7,11 +7,13 @@ export interface ConfigProblem {
   found: string;
   hint?: string;
   line?: number;
+  /** 1-based column, where the problem is a position rather than a field (YAML syntax errors). */
+  column?: number;
 }
 
-/** Formats one problem as `file:line: field: expected X, found Y (hint)`. */
+/** Formats one problem as `file:line[:column]: field: expected X, found Y — hint`. */
 export function formatProblem(p: ConfigProblem): string {
-  const where = p.line ? `${p.file}:${p.line}` : p.file;
+  const where = p.line ? (p.column ? `${p.file}:${p.line}:${p.column}` : `${p.file}:${p.line}`) : p.file;
   const field = p.field === '' ? '(document)' : p.field;
   const hint = p.hint ? ` — ${p.hint}` : '';
   return `${where}: ${field}: expected ${p.expected}, found ${p.found}${hint}`;

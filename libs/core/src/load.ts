@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isNode, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
 import { didYouMean } from './did-you-mean';
@@ -23,17 +23,7 @@ export function readYaml(file: string, displayRoot = process.cwd()): YamlSource 
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((err) => ({
-        file: shown,
-        field: '',
-        line: err.linePos?.[0]?.line,
-        expected: 'valid YAML',
-        found: `a syntax error (${err.code}: ${err.message.split('\n')[0]})`,
-      })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError([syntaxProblem(shown, doc.errors, lc)]);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -51,6 +41,25 @@ export function readYaml(file: string, displayRoot = process.cwd()): YamlSource 
       }
       return undefined;
     },
+  };
+}
+
+/**
+ * One problem for a file's syntax errors: the first, with its line and column. A parser's later errors mostly follow
+ * from the first (one tab indent gave 15 near-identical lines), so they are counted, not listed.
+ */
+function syntaxProblem(file: string, errors: YAMLError[], lc: LineCounter): ConfigProblem {
+  const [first] = [...errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  const { line, col } = lc.linePos(first.pos[0]);
+  const more = errors.length - 1;
+  return {
+    file,
+    field: '',
+    line,
+    column: col,
+    expected: 'valid YAML',
+    found: `a syntax error: ${first.message.split('\n')[0]} (${first.code})`,
+    ...(more > 0 && { hint: `${more} later syntax error${more > 1 ? 's' : ''} may follow from this one; fix it first` }),
   };
 }
 

@@ -99,6 +99,30 @@ export interface ResolvedPipeline {
 /** Default sample limit when nothing sets one: the whole split. */
 export const UNLIMITED = 1_000_000;
 
+/** The variant id of `cfg.models[i]`: its `id`, else the model name, plus what tells it from the same model's other entries. */
+function variantId(cfg: PipelineConfig, i: number): string {
+  const entry = cfg.models[i];
+  let id = entry.id ?? entry.model;
+  if (!entry.id && cfg.models.filter((m) => m.model === entry.model).length > 1) {
+    if (entry.mode) id += `-${entry.mode}`;
+    if (entry.preset && entry.preset !== cfg.preset) id += `-${entry.preset}`;
+    if (entry.english_only) id += '-en';
+  }
+  return id;
+}
+
+/**
+ * The cells (variant, dataset) a pipeline declares, read from its own file alone, or undefined when that file is
+ * itself invalid. Lets a tool name every cell while a model, dataset or preset the pipeline uses is broken.
+ */
+export function declaredCells(root: string, name: string): { variant: string; dataset: string }[] | undefined {
+  const cfg = tryLoad(root, 'pipeline', name, []).value;
+  if (!cfg) return undefined;
+  const variants = [...new Set(cfg.models.map((_, i) => variantId(cfg, i)))];
+  const datasets = [...new Set(cfg.datasets.map((d) => (typeof d === 'string' ? d : d.dataset)))];
+  return variants.flatMap((variant) => datasets.map((dataset) => ({ variant, dataset })));
+}
+
 /**
  * Resolves a pipeline into cells and checks every reference (model, mode, preset, dataset, GPU, cell key)
  * and whether each model × preset fits the GPU. Throws one ConfigError listing every problem.
@@ -166,13 +190,7 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
         problems.push({ file, field: `models.${i}`, line: src.lineOf(['models', i]), expected: `${entry.model} with preset ${presetName} to fit ${cfg.gpu}`, found: `it does not: ${fit.reason}`, hint: 'choose a smaller preset (memory-optimized), a larger GPU profile, or a shorter max_model_len' });
       }
     }
-    const modeCount = cfg.models.filter((m) => m.model === entry.model).length;
-    let id = entry.id ?? entry.model;
-    if (!entry.id && modeCount > 1) {
-      if (entry.mode) id += `-${mode}`;
-      if (entry.preset && entry.preset !== cfg.preset) id += `-${entry.preset}`;
-      if (entry.english_only) id += '-en';
-    }
+    const id = variantId(cfg, i);
     if (seenIds.has(id)) {
       problems.push({ file, field: `models.${i}.id`, line: src.lineOf(['models', i]), expected: `a variant id not used by models.${seenIds.get(id)}`, found: `"${id}"`, hint: 'give each entry of the same model a distinct id, mode, preset or english_only' });
       return;

@@ -118,3 +118,23 @@ describe('broken configs give one clear line per problem, naming file and field'
     });
   }
 });
+
+// A YAML syntax error is one line with the position where the parser stopped: `file:line:column: ...`.
+const SYNTAX: { name: string; mutate: (s: string) => string; at: string; phrase: RegExp }[] = [
+  { name: 'an unclosed quote', mutate: (s) => s.replace('family: qwen3', 'family: "qwen3'), at: 'configs/models/qwen3-8b/model.yaml:5:15', phrase: /Missing closing "quote/ },
+  // One tab made the parser emit 15 errors, one pair per following line of the block.
+  { name: 'a tab as indentation', mutate: (s) => s.replace('  layers: 36', '\tlayers: 36'), at: 'configs/models/qwen3-8b/model.yaml:9:1', phrase: /Tabs are not allowed as indentation .* later syntax errors may follow from this one/ },
+  { name: 'an unclosed flow sequence', mutate: (s) => s.replace('family: qwen3', 'family: [qwen3'), at: 'configs/models/qwen3-8b/model.yaml:6:1', phrase: /Flow sequence/ },
+];
+
+describe('YAML syntax errors name file, line and column once', () => {
+  for (const c of SYNTAX) {
+    it(c.name, () => {
+      edit('configs/models/qwen3-8b/model.yaml', c.mutate);
+      const lines = problemsOf();
+      expect(lines, lines.join('\n')).toHaveLength(1);
+      expect(lines[0].startsWith(`${c.at}: (document): expected valid YAML, found a syntax error: `), lines[0]).toBe(true);
+      expect(lines[0]).toMatch(c.phrase);
+    });
+  }
+});

@@ -1,8 +1,8 @@
 import type { CreateNodes, CreateNodesResult } from 'nx/src/project-graph/plugins/public-api';
-import { ConfigError, tryLoad, resolvePipeline, type ConfigProblem, type ScorerName } from '@evalgraph/core';
+import { ConfigError, declaredCells, tryLoad, resolvePipeline, type ConfigProblem, type ScorerName } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
-import { pipelineProjects, brokenPipelineProject } from './nodes/pipeline-project';
+import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
 
 const PATTERN = /^(configs\/models\/([^/]+)\/model\.yaml|configs\/datasets\/([^/]+)\/dataset\.yaml|pipelines\/([^/]+)\/pipeline\.yaml)$/;
 
@@ -33,7 +33,7 @@ export const createNodes: CreateNodes = [
           result = { projects: pipelineProjects(name, resolved, scorers, templates) };
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
-          result = { projects: { [`pipelines/${name}`]: brokenPipelineProject(name) } };
+          result = { projects: brokenPipelineProjects(name, declaredCells(root, name)) };
         }
       }
       return [file, result] as const;

@@ -53,4 +53,17 @@ export const VLLM_RUNTIME_INPUT: InputDefinition = { runtime: 'node tools/evalgr
 /** Which GPU (if any) this machine has: a coverage result measured elsewhere must not be restored here. */
 export const GPU_RUNTIME_INPUT: InputDefinition = { runtime: 'node tools/evalgraph-plugin/bin/runtime-id.js gpu' };
 
+/**
+ * Whether this machine can sandbox code (bubblewrap, prlimit, setpriv found where libs/sandbox looks) and which python3
+ * runs it. A code cell fails without them, so they belong to its hash: after `apt-get install bubblewrap` the cell
+ * runs under a new hash instead of succeeding under the hash that failed, which Nx reports as a flaky task. A shell
+ * line, not a node script: Nx runs it on every command that hashes a code cell, cached or not.
+ */
+export const SANDBOX_RUNTIME_INPUT: InputDefinition = {
+  runtime: 'PATH="$PATH:/usr/bin:/bin:/usr/sbin:/sbin"; for t in bwrap prlimit setpriv; do command -v $t || echo "no $t"; done; readlink -f /usr/bin/python3 || echo "no python3"',
+};
+
+/** Whether cells scored by `scorer` run model-written code in the sandbox (an unknown scorer is assumed to). */
+export const runsSandbox = (scorer: ScorerName | undefined): boolean => scorer === undefined || scorer.startsWith('code-');
+
 export const externalDeps: InputDefinition = { externalDependencies: RESULT_DEPENDENCIES };

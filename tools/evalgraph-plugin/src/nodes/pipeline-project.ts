@@ -1,6 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from 'nx/src/config/workspace-json-project-json';
 import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
-import { cellCodeInputs, cellConfigInputs, externalDeps, VLLM_RUNTIME_INPUT } from './inputs';
+import { cellCodeInputs, cellConfigInputs, externalDeps, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
 /**
@@ -147,6 +147,7 @@ function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['
           ...cellCodeInputs(scorer),
           externalDeps,
           ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
+          ...(runsSandbox(scorer) ? [SANDBOX_RUNTIME_INPUT] : []),
         ],
         outputs: [`{workspaceRoot}/${cell.resultsDir}`],
         cache: true,
@@ -156,16 +157,40 @@ function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['
   };
 }
 
-/** A pipeline whose config is broken still becomes a project, so `nx run-many -t evaluate` reports the problem once, cleanly. */
-export function brokenPipelineProject(name: string): ProjectConfiguration {
+/**
+ * The projects of a pipeline whose config (or a config it uses) is broken. Nx answers a thrown createNodes error with
+ * "Failed to process project graph" for every command and every pipeline, and a target a project lacks with "Cannot
+ * find configuration for task", so the broken pipeline keeps every target a user may call, and every cell its file
+ * still declares: each waits on `check`, the one task that runs, prints the config error and fails. Nothing here is
+ * cached (`cache: false`), so no result is ever recorded under a broken project's hash.
+ */
+export function brokenPipelineProjects(name: string, cells: { variant: string; dataset: string }[] = []): Record<string, ProjectConfiguration> {
+  const check = { projects: [projectName.pipeline(name)], target: 'check', params: 'ignore' as const };
+  // `inputs: []`: a cell's root is a virtual folder, and Nx's hasher fails ("project not found") on its default inputs.
+  const waiting = (description: string): TargetConfiguration => ({ executor: 'nx:noop', dependsOn: [check], inputs: [], cache: false, metadata: { description } });
+  const why = 'not run: the pipeline config is broken (see check)';
+  const targets: Record<string, TargetConfiguration> = {
+    check: { executor: '@evalgraph/plugin:check', options: { pipeline: name, broken: true }, cache: false },
+    evaluate: waiting(why),
+    compare: waiting(why),
+    report: waiting(why),
+    readiness: waiting(why),
+    // Rolling back the published report needs no config, so it keeps working while one is broken.
+    'report-rollback': { executor: '@evalgraph/plugin:rollback', options: { pipeline: name }, cache: false },
+  };
+  const projects: Record<string, ProjectConfiguration> = {};
+  for (const { variant, dataset } of cells) {
+    targets[`evaluate-${variant}-${dataset}`] = waiting(why);
+    projects[`pipelines/${name}/cells/${variant}/${dataset}`] = {
+      root: `pipelines/${name}/cells/${variant}/${dataset}`,
+      name: projectName.cell(name, variant, dataset),
+      projectType: 'application',
+      tags: ['type:cell', `pipeline:${name}`],
+      targets: { evaluate: waiting(why) },
+    };
+  }
   return {
-    root: `pipelines/${name}`,
-    name: projectName.pipeline(name),
-    projectType: 'application',
-    tags: ['type:pipeline'],
-    targets: {
-      check: { executor: '@evalgraph/plugin:check', options: { pipeline: name }, cache: false },
-      evaluate: { executor: 'nx:noop', dependsOn: ['check'], cache: false },
-    },
+    [`pipelines/${name}`]: { root: `pipelines/${name}`, name: projectName.pipeline(name), projectType: 'application', tags: ['type:pipeline'], targets },
+    ...projects,
   };
 }

@@ -11,7 +11,8 @@ export default async function prepareExecutor(options: { dataset: string }, cont
     console.log(`${options.dataset}: ${manifest.records} records (${manifest.split}) from ${manifest.fetched_from}, sha256 ${manifest.sha256.slice(0, 12)}`);
     return { success: true };
   } catch (e) {
-    reportError(e, `dataset ${options.dataset}`);
+    // No prefix: @evalgraph/datasets already names the dataset (or its config file) in every error it throws.
+    reportError(e);
     return { success: false };
   }
 }

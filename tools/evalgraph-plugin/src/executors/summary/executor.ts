@@ -15,7 +15,8 @@ export default async function summaryExecutor(options: { dataset: string }, cont
     console.log(summary.markdown);
     return { success: true };
   } catch (e) {
-    reportError(e, `dataset ${options.dataset}`);
+    // No prefix: @evalgraph/datasets already names the dataset (or its config file) in every error it throws.
+    reportError(e);
     return { success: false };
   }
 }
