@@ -1,17 +1,18 @@
-import type { ProjectConfiguration } from 'nx/src/config/workspace-json-project-json';
+import type { ProjectConfiguration } from '@nx/devkit';
 import { CONFIG_PATHS } from '@evalgraph/core';
+import { NOT_DOCS } from './inputs';
 
 /** Where `prepare` writes a dataset's canonical JSONL and manifest. */
 export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
 
 /** A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. */
 export function datasetProject(name: string): ProjectConfiguration {
-  const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*'];
+  const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
   return {
     root: `configs/datasets/${name}`,
     name: `dataset-${name}`,
     projectType: 'library',
-    tags: ['type:dataset'],
+    tags: ['kind:dataset', `dataset:${name}`],
     targets: {
       prepare: {
         executor: '@evalgraph/plugin:prepare',
