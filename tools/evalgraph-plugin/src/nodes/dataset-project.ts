@@ -17,7 +17,7 @@ export function datasetProject(name: string): ProjectConfiguration {
       prepare: {
         executor: '@evalgraph/plugin:prepare',
         options: { dataset: name },
-        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod'] }],
+        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod', 'fflate'] }],
         outputs: [`{workspaceRoot}/${preparedDir(name)}`],
         cache: true,
       },

