@@ -17,7 +17,7 @@ export function mmluDescription(subject: string): string {
   return `The following are multiple choice questions (with answers) about ${subject.split('_').join(' ')}.\n\n`;
 }
 
-/** One CSV file's rows as records (`split` goes into the id of dev rows so they never collide with test ids). */
+/** One CSV file's rows as records; dev ids carry "-dev-" so they never collide with test ids. */
 function subjectRecords(file: { path: string; text: string }, idPrefix: (subject: string) => string): DatasetRecord[] {
   const subject = mmluSubject(file.path);
   return parseCsv(file.text, file.path).map((row, i) => {
