@@ -21,7 +21,8 @@ const cells = (...datasets: string[]) => datasets.map((d) => `t:qwen3-8b/${d}`).
 const ALL = cells('gsm8k', 'ifeval', 'arc-easy');
 
 let ws: Scratch;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.root, encoding: 'utf8' }).trim();
+const GIT_ID = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.root, encoding: 'utf8', env: { ...process.env, ...GIT_ID } }).trim();
 /** Runs `nx affected -t evaluate` with the given base/head flags; returns the cells that executed. */
 const affected = (...flags: string[]) => {
   const r = ws.nx(['affected', '-t', 'evaluate', ...flags, '--outputStyle=static']);
