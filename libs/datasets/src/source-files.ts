@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { unzipSync } from 'fflate';
 import { IntegrityError, MissingDependencyError, sha256, writeFileAtomic, type DatasetConfig } from '@evalgraph/core';
 import { datasetConfigFile, downloadsDir } from './paths';
 import { sourceUrl } from './source-url';
@@ -59,6 +60,8 @@ export interface LoadContext {
   config: DatasetConfig;
   mirror?: MirrorChoice;
   fetchImpl: typeof fetch;
+  /** The source archive's members, fetched and unpacked once per prepare. */
+  archive?: Promise<Record<string, Uint8Array>>;
 }
 
 function label(ctx: LoadContext, index: number, where: string): string {
@@ -86,6 +89,41 @@ function readMirror(ctx: LoadContext, mirror: MirrorChoice, index: number): Buff
   return readFileSync(path);
 }
 
+/** GETs one URL; every failure (HTTP status, DNS, timeout) is a DownloadError naming the URL. */
+async function fetchBytes(ctx: LoadContext, url: string): Promise<Buffer> {
+  try {
+    const res = await ctx.fetchImpl(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
+    if (!res.ok) throw new DownloadError(ctx.name, url, `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
+    return Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    if (e instanceof DownloadError) throw e;
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const reason = err.name === 'TimeoutError' ? `no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    throw new DownloadError(ctx.name, url, reason);
+  }
+}
+
+/** The source archive (download cache, else network), sha256-checked as a whole, then unpacked. */
+async function unpackArchive(ctx: LoadContext, archive: NonNullable<DatasetConfig['source']['archive']>): Promise<Record<string, Uint8Array>> {
+  const url = sourceUrl(ctx.config.source, archive.path);
+  const cached = join(downloadsDir(ctx.root), archive.sha256);
+  const fromCache = existsSync(cached) ? new Uint8Array(readFileSync(cached)) : undefined;
+  let bytes: Uint8Array;
+  if (fromCache && sha256(fromCache) === archive.sha256) bytes = fromCache;
+  else {
+    bytes = new Uint8Array(await fetchBytes(ctx, url));
+    const found = sha256(bytes);
+    if (found !== archive.sha256) throw new IntegrityError(`dataset ${ctx.name}: ${archive.path} (source.archive of ${datasetConfigFile(ctx.name)}, read from ${url})`, archive.sha256, found);
+    writeFileAtomic(cached, bytes);
+  }
+  const wanted = new Set(ctx.config.source.files.map((f) => f.path));
+  try {
+    return unzipSync(bytes, { filter: (f) => wanted.has(f.name) });
+  } catch (e) {
+    throw new Error(`dataset ${ctx.name}: ${archive.path} from ${url} is not a valid zip (${(e as Error).message})`);
+  }
+}
+
 async function download(ctx: LoadContext, index: number): Promise<{ bytes: Buffer; from: FetchedFrom }> {
   const file = ctx.config.source.files[index];
   const cached = join(downloadsDir(ctx.root), file.sha256);
@@ -94,19 +132,19 @@ async function download(ctx: LoadContext, index: number): Promise<{ bytes: Buffe
     if (sha256(bytes) === file.sha256) return { bytes, from: 'cache' };
     unlinkSync(cached); // a damaged cache entry is not an integrity failure of the source: fetch again
   }
-  const url = sourceUrl(ctx.config.source, file.path);
+  const { archive } = ctx.config.source;
   let bytes: Buffer;
-  try {
-    const res = await ctx.fetchImpl(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
-    if (!res.ok) throw new DownloadError(ctx.name, url, `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
-    bytes = Buffer.from(await res.arrayBuffer());
-  } catch (e) {
-    if (e instanceof DownloadError) throw e;
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    const reason = err.name === 'TimeoutError' ? `no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
-    throw new DownloadError(ctx.name, url, reason);
+  let where: string;
+  if (archive) {
+    where = `${sourceUrl(ctx.config.source, archive.path)} (zip member ${file.path})`;
+    const member = (await (ctx.archive ??= unpackArchive(ctx, archive)))[file.path];
+    if (!member) throw new MissingDependencyError(`dataset ${ctx.name}: ${archive.path} has no member ${file.path}`, `check source.files.${index}.path in ${datasetConfigFile(ctx.name)} against the archive's listing (unzip -l)`);
+    bytes = Buffer.from(member);
+  } else {
+    where = sourceUrl(ctx.config.source, file.path);
+    bytes = await fetchBytes(ctx, where);
   }
-  verify(ctx, index, bytes, url);
+  verify(ctx, index, bytes, where);
   writeFileAtomic(cached, bytes);
   return { bytes, from: 'network' };
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IntegrityError, sha256, type DatasetConfig } from '@evalgraph/core';
-import { NORMALIZERS, parseCsv, prepareDataset, rawJsonMembers, readPrepared, gsm8kTarget, hellaswagPreprocess, mmluDescription } from '../src';
-import { FIXTURE_MIRROR, config, scratchRoot } from './helpers';
+import { NORMALIZERS, parseCsv, prepareDataset, rawJsonMembers, readPrepared, readPreparedAux, gsm8kTarget, hellaswagPreprocess, mmluDescription } from '../src';
+import { FIXTURE_MIRROR, MIRROR, config, scratchRoot, withMirrorEnv } from './helpers';
 
 const scratch = scratchRoot('fixtures');
 const root = scratch.root;
@@ -54,9 +55,10 @@ describe('hellaswag fixture (rowanz/hellaswag format)', () => {
   });
 });
 
-describe('mmlu fixture (hendrycks CSV format, 2 subjects x 2 rows)', () => {
-  it('normalizes as the harness mmlu/default template', async () => {
-    const files = ['mmlu/data/test/astronomy_test.csv', 'mmlu/data/test/college_physics_test.csv'];
+describe('mmlu fixture (hendrycks CSV format, 2 subjects x 2 test rows + 2 dev rows)', () => {
+  const files = ['mmlu/data/test/astronomy_test.csv', 'mmlu/data/test/college_physics_test.csv', 'mmlu/data/dev/astronomy_dev.csv', 'mmlu/data/dev/college_physics_dev.csv'];
+
+  it('normalizes as the harness mmlu/default template; the dev rows are the few-shot pool, in file order', async () => {
     const m = await prepareDataset({ root, name: 'mmlu', config: fixtureConfig('mmlu', files, 4), mirror: FIXTURE_MIRROR });
     expect(m.records).toBe(4);
     const recs = readPrepared(root, 'mmlu').records;
@@ -72,6 +74,7 @@ describe('mmlu fixture (hendrycks CSV format, 2 subjects x 2 rows)', () => {
         options: ['Venus', 'Mars', 'Jupiter', 'Saturn'],
         answer: 'B',
         description: 'The following are multiple choice questions (with answers) about astronomy.\n\n',
+        fewshot_group: 'astronomy',
       },
     });
     expect(recs[1].input).toContain('\nD. Alpha Centauri A, B\nAnswer:');
@@ -79,13 +82,65 @@ describe('mmlu fixture (hendrycks CSV format, 2 subjects x 2 rows)', () => {
     expect(recs[3]).toMatchObject({ gold: 2, input: 'Which quantity is conserved in an elastic collision?\r\nChoose the best answer.\nA. Only momentum\nB. Only kinetic energy\nC. Momentum and kinetic energy\nD. Neither\nAnswer:' });
     expect(recs[3].metadata.description).toBe(mmluDescription('college_physics'));
     expect(mmluDescription('college_physics')).toBe('The following are multiple choice questions (with answers) about college physics.\n\n');
+    const pool = readPreparedAux(root, 'mmlu', 'fewshot') ?? [];
+    expect(pool.map((r) => r.id)).toEqual(['astronomy-dev-0', 'astronomy-dev-1', 'college_physics-dev-0', 'college_physics-dev-1']);
+    expect(pool[1]).toMatchObject({ gold: 1, input: 'How many planets orbit the Sun, as counted by the IAU?\nA. 7\nB. 8\nC. 9\nD. 10\nAnswer:', metadata: { fewshot_group: 'astronomy' } });
   });
 
-  it('the real config lists the 57 harness subjects, each pinned', () => {
+  it('a subject without its dev file is an error naming it', () => {
+    const text = (p: string) => readFileSync(join(FIXTURE_MIRROR, p), 'utf8');
+    const input = (paths: string[]) => ({ dataset: 'mmlu', split: 'test', files: paths.map((p) => ({ path: p.slice('mmlu/'.length), mirror_path: p, role: p.includes('/dev/') ? 'fewshot' : 'data', text: text(p) })) });
+    expect(() => NORMALIZERS.mmlu(input(files.slice(0, 3)))).toThrow(/no few-shot \(dev\) file for college_physics/);
+  });
+
+  it('downloads the source zip once, checks its sha256 and each member\'s, and gives the same records as the mirror', async () => {
+    const fixture = fixtureConfig('mmlu', files, 4);
+    const zip = zipSync(Object.fromEntries(fixture.source.files.map((f) => [f.path, readFileSync(join(FIXTURE_MIRROR, f.mirror_path))])));
+    const cfg: DatasetConfig = { ...fixture, source: { ...fixture.source, archive: { path: 'evaluation/mmlu/mmlu.zip', sha256: sha256(zip) } } };
+    const urls: string[] = [];
+    const fetchImpl = (async (url: string | URL | Request) => {
+      urls.push(String(url));
+      return new Response(zip);
+    }) as typeof fetch;
+    const dl = scratchRoot('mmlu-zip');
+    try {
+      const m = await withMirrorEnv(undefined, () => prepareDataset({ root: dl.root, name: 'mmlu', config: cfg, fetchImpl }));
+      expect(urls).toEqual(['https://raw.githubusercontent.com/hiyouga/LLaMA-Factory/65ea7a0d7c37e82f0b46f3808ec336604f18a5e9/evaluation/mmlu/mmlu.zip']);
+      expect(m.fetched_from).toBe('network');
+      const fromMirror = await prepareDataset({ root, name: 'mmlu', config: fixture, mirror: FIXTURE_MIRROR });
+      expect(m.sha256).toBe(fromMirror.sha256);
+      // A member whose bytes differ from its pin fails with the member named, even though the zip's own sha256 matched.
+      const bad: DatasetConfig = { ...cfg, source: { ...cfg.source, files: cfg.source.files.map((f, i) => (i === 1 ? { ...f, sha256: '0'.repeat(64) } : f)) } };
+      const fresh = scratchRoot('mmlu-zip-bad');
+      try {
+        const e = await withMirrorEnv(undefined, () => prepareDataset({ root: fresh.root, name: 'mmlu', config: bad, fetchImpl }).then(() => null, (err: unknown) => err));
+        expect(e).toBeInstanceOf(IntegrityError);
+        expect(String(e)).toContain('data/test/college_physics_test.csv');
+        expect(String(e)).toContain('zip member');
+      } finally {
+        fresh.cleanup();
+      }
+    } finally {
+      dl.cleanup();
+    }
+  });
+
+  it('the real config pins the released test set (57 subjects, 14,042 rows) and its dev split, with the mirror\'s SHA256SUMS', () => {
     const cfg = config(root, 'mmlu');
-    expect(cfg.source.files).toHaveLength(57);
-    expect(cfg.source.files.every((f) => /^data\/test\/[a-z_]+_test\.csv$/.test(f.path) && f.mirror_path === `mmlu/${f.path}`)).toBe(true);
-    expect(cfg.source.files.map((f) => f.path)).toContain('data/test/high_school_government_and_politics_test.csv');
+    expect(cfg.expected_records).toBe(14042);
+    expect(cfg.prompt.fewshot).toBe(5);
+    const data = cfg.source.files.filter((f) => f.role === 'data');
+    const dev = cfg.source.files.filter((f) => f.role === 'fewshot');
+    expect(data).toHaveLength(57);
+    expect(dev).toHaveLength(57);
+    expect(data.every((f) => /^data\/test\/[a-z_]+_test\.csv$/.test(f.path) && f.mirror_path === `mmlu/${f.path}`)).toBe(true);
+    expect(dev.map((f) => f.path.replace('/dev/', '/test/').replace('_dev.csv', '_test.csv'))).toEqual(data.map((f) => f.path));
+    expect(data.map((f) => f.path)).toContain('data/test/high_school_government_and_politics_test.csv');
+    // The download is the release's zip in LLaMA-Factory (shared/datasets/MANIFEST.md), pinned by revision and sha256.
+    expect(cfg.source).toMatchObject({ kind: 'github', repo: 'hiyouga/LLaMA-Factory', revision: '65ea7a0d7c37e82f0b46f3808ec336604f18a5e9', archive: { path: 'evaluation/mmlu/mmlu.zip', sha256: '9e2b2d78bf59d80baf271a13005568ef0aca17bd663f2e5ebfecdc07a68f0edc' } });
+    const sums = new Map(readFileSync(join(MIRROR, 'mmlu/SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/).reverse() as [string, string]));
+    expect(sums.size).toBe(114);
+    for (const f of cfg.source.files) expect(f.sha256, f.path).toBe(sums.get(f.path));
   });
 });
 

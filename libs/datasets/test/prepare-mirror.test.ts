@@ -25,6 +25,7 @@ const EXPECTED: Record<string, number> = {
   openbookqa: 500,
   'truthfulqa-mc1': 817,
   'truthfulqa-mc2': 817,
+  mmlu: 14042,
 };
 const NAMES = Object.keys(EXPECTED);
 

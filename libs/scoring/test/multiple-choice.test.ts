@@ -36,6 +36,20 @@ function synthetic(requests: EvalRequest[], favourGold: boolean): EvalResponse[]
 const arc: DatasetRecord = { id: 'arc-1', input: 'Question: Which is a planet?\nAnswer:', choices: ['Mars', 'the Sun', 'the Moon'], gold: 0, metadata: { question: 'Which is a planet?' } };
 
 describe('multiple choice, log-likelihood mode', () => {
+  it('MMLU: the description, then the first k dev examples of the same subject, then the question (harness fewshot_context)', () => {
+    const row = (id: string, subject: string, input: string, gold: number): DatasetRecord => ({ id, input, choices: ['A', 'B', 'C', 'D'], gold, metadata: { subject, fewshot_group: subject, description: `The following are multiple choice questions (with answers) about ${subject.replace('_', ' ')}.\n\n` } });
+    const pool = [row('astronomy-dev-0', 'astronomy', 'Q1\nA. a\nB. b\nC. c\nD. d\nAnswer:', 1), row('college_physics-dev-0', 'college_physics', 'P1\nA. a\nB. b\nC. c\nD. d\nAnswer:', 0), row('astronomy-dev-1', 'astronomy', 'Q2\nA. a\nB. b\nC. c\nD. d\nAnswer:', 3), row('astronomy-dev-2', 'astronomy', 'Q3\nA. a\nB. b\nC. c\nD. d\nAnswer:', 2)];
+    const test = row('college_physics-0', 'college_physics', 'T\nA. a\nB. b\nC. c\nD. d\nAnswer:', 2);
+    expect(() => multipleChoiceScorer.buildRequests(test, ctxFor('loglikelihood', {}, 2, pool))).toThrow(/few-shot pool has 1 examples of fewshot_group "college_physics"/);
+    const astro = row('astronomy-0', 'astronomy', 'T\nA. a\nB. b\nC. c\nD. d\nAnswer:', 2);
+    const s = multipleChoiceScorer.buildRequests(astro, ctxFor('loglikelihood', {}, 2, pool));
+    const context = 'The following are multiple choice questions (with answers) about astronomy.\n\nQ1\nA. a\nB. b\nC. c\nD. d\nAnswer: B\n\nQ2\nA. a\nB. b\nC. c\nD. d\nAnswer: D\n\nT\nA. a\nB. b\nC. c\nD. d\nAnswer:';
+    expect((s.requests as LoglikelihoodRequest[]).map((r) => [r.context, r.continuation])).toEqual([[context, ' A'], [context, ' B'], [context, ' C'], [context, ' D']]);
+    // Zero-shot keeps the description, as the harness does.
+    const zero = multipleChoiceScorer.buildRequests(astro, ctxFor('loglikelihood', {}, 0, pool)).requests[0] as LoglikelihoodRequest;
+    expect(zero.context).toBe('The following are multiple choice questions (with answers) about astronomy.\n\nT\nA. a\nB. b\nC. c\nD. d\nAnswer:');
+  });
+
   it('asks for one request per choice with " " + choice as the continuation', () => {
     const s = multipleChoiceScorer.buildRequests(arc, ctxFor('loglikelihood'));
     expect(s.requests).toEqual([

@@ -11,11 +11,20 @@ export const SourceFile = z
   })
   .strict();
 
+/** A zip archive in the source repository that holds the files (their `path` is then the path inside the archive). */
+export const SourceArchive = z
+  .object({
+    path: z.string().min(1).describe('path of the .zip inside the source repository'),
+    sha256: Sha256,
+  })
+  .strict();
+
 export const DatasetSource = z
   .object({
     kind: z.enum(['github', 'huggingface', 'url']),
     repo: z.string().min(1).describe('"org/name" for github and huggingface; a base URL for url'),
     revision: PinnedRevision,
+    archive: SourceArchive.optional().describe('download this zip once and read the files from it (each still checked against its own sha256)'),
     files: z.array(SourceFile).min(1),
     license: z.string().min(1),
     homepage: z.string().optional(),

@@ -1,6 +1,6 @@
 import { meanMetric, type DatasetRecord, type EvalResponse, type MetricValue, type SampleResult } from '@evalgraph/core';
 import { z } from 'zod';
-import { aggregateScores, failedSampleResult, parseScorerOptions, scoreGenerations } from '../exact-match';
+import { aggregateScores, failedSampleResult, InvalidRecordError, parseScorerOptions, scoreGenerations } from '../exact-match';
 import { buildGenerationRequests, buildQaTurns } from '../prompts';
 import type { SampleRequests, Scorer, ScoringContext } from '../types';
 import { toChoiceItem, type ChoiceItem } from './choice-item';
@@ -26,8 +26,15 @@ function buildLoglikelihood(sample: DatasetRecord, ctx: ScoringContext): SampleR
   const opts = parseScorerOptions(MultipleChoiceOptions, ctx);
   const item = toChoiceItem(sample);
   const k = ctx.datasetConfig.prompt.fewshot;
-  const pool = (ctx.fewshotPool ?? []).filter((r) => r.id !== sample.id).slice(0, k);
-  const requests = loglikelihoodRequests(item, fewshotPrefix(pool, opts.target_delimiter), opts.target_delimiter);
+  // A record with metadata.fewshot_group (MMLU's subject) takes its examples from its own group, as the harness's
+  // per-subject tasks do; metadata.description is the harness's task description, written before the examples.
+  const group = sample.metadata.fewshot_group;
+  const pool = (ctx.fewshotPool ?? []).filter((r) => r.id !== sample.id && (group === undefined || r.metadata.fewshot_group === group)).slice(0, k);
+  if (group !== undefined && pool.length < k) {
+    throw new InvalidRecordError('multiple-choice', sample.id, `prompt.fewshot is ${k} but the few-shot pool has ${pool.length} examples of fewshot_group ${JSON.stringify(group)}`);
+  }
+  const description = typeof sample.metadata.description === 'string' ? sample.metadata.description : '';
+  const requests = loglikelihoodRequests(item, description + fewshotPrefix(pool, opts.target_delimiter), opts.target_delimiter);
   return { record: sample, requests, renderedPrompt: renderChoicePrompt(requests) };
 }
 

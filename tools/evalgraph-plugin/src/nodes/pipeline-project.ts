@@ -1,6 +1,6 @@
-import type { ProjectConfiguration, TargetConfiguration } from 'nx/src/config/workspace-json-project-json';
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
-import { cellCodeInputs, cellConfigInputs, externalDeps, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
+import { cellCodeInputs, cellConfigInputs, externalDeps, NOT_DOCS, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
 /**
@@ -23,6 +23,7 @@ const pipelineCode = (target: string) => [
   '{workspaceRoot}/libs/analysis/src/**/*',
   '{workspaceRoot}/libs/report/src/**/*',
   `{workspaceRoot}/tools/evalgraph-plugin/src/executors/${target}/**/*`,
+  NOT_DOCS,
 ];
 
 /**
@@ -43,9 +44,9 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
   targets.check = {
     executor: '@evalgraph/plugin:check',
     options: { pipeline: name },
-    // Gathering every prepare here lets all cells start together, so the batch executor sees the whole pipeline at once.
-    dependsOn: resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
-    inputs: [...referenced, '{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*', externalDeps],
+    // No prepare here: Nx skips every dependent of a failed task, so gathering the prepares in `check` let one
+    // dataset that cannot be fetched stop every cell of the pipeline. Each cell waits for its own dataset only.
+    inputs: [...referenced, '{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*', NOT_DOCS, externalDeps],
     outputs: [],
     cache: true,
   };
@@ -114,7 +115,7 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
       root: `pipelines/${name}`,
       name: projectName.pipeline(name),
       projectType: 'application',
-      tags: ['type:pipeline'],
+      tags: ['kind:pipeline', `pipeline:${name}`],
       implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
       targets,
     },
@@ -131,7 +132,7 @@ function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['
     root: `pipelines/${pipeline}/cells/${cell.variant}/${cell.dataset}`,
     name: project,
     projectType: 'application',
-    tags: ['type:cell', `pipeline:${pipeline}`],
+    tags: ['kind:cell', `pipeline:${pipeline}`, `model:${cell.model}`, `dataset:${cell.dataset}`],
     implicitDependencies: [projectName.model(cell.model), projectName.dataset(cell.dataset)],
     targets: {
       evaluate: {
@@ -185,12 +186,12 @@ export function brokenPipelineProjects(name: string, cells: { variant: string; d
       root: `pipelines/${name}/cells/${variant}/${dataset}`,
       name: projectName.cell(name, variant, dataset),
       projectType: 'application',
-      tags: ['type:cell', `pipeline:${name}`],
+      tags: ['kind:cell', `pipeline:${name}`, `dataset:${dataset}`],
       targets: { evaluate: waiting(why) },
     };
   }
   return {
-    [`pipelines/${name}`]: { root: `pipelines/${name}`, name: projectName.pipeline(name), projectType: 'application', tags: ['type:pipeline'], targets },
+    [`pipelines/${name}`]: { root: `pipelines/${name}`, name: projectName.pipeline(name), projectType: 'application', tags: ['kind:pipeline', `pipeline:${name}`], targets },
     ...projects,
   };
 }
