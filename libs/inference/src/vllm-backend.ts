@@ -13,7 +13,7 @@ import type { ServerPool } from './server-pool';
 import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 import { sleep } from './proc';
 import { mergedVllmFlags } from './vllm-args';
-import { vllmRuntimeVersion } from './runtime-version';
+import { serverKind, vllmRuntimeVersion } from './runtime-version';
 
 export interface VllmBackendOptions {
   pool: ServerPool;
@@ -55,8 +55,7 @@ export class VllmBackend implements Backend {
    */
   describe(): { kind: string; version: string | null; command: string[] | null } {
     const version = this.version ?? this.runtimeVersion();
-    const standin = version?.includes('standin') ?? false;
-    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version, command: this.server?.command ?? null };
+    return { kind: serverKind(version), version, command: this.server?.command ?? null };
   }
 
   private runtimeVersion(): string | null {
