@@ -3,10 +3,11 @@
 # SIGKILL (to nx alone) and once with SIGINT (to nx's process group, as Ctrl-C does), and for each records
 #   - nvidia-smi's compute processes 30 s later (none may hold GPU memory),
 #   - the re-run's requests against those the killed run had answered (none may be sent again).
-#   tools/device/gpu-faults.sh [out-dir]      (default $OUT)
+#   tools/device/gpu-faults.sh KILL|INT [out-dir]      (default $OUT; both signals when the first argument is "both")
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=$(mkdir -p "${1:-${OUT:?pass an output folder}}" && cd "${1:-$OUT}" && pwd)
+which=${1:-both}
+out=$(mkdir -p "${2:-${OUT:?pass an output folder}}" && cd "${2:-$OUT}" && pwd)
 cd "$root"
 # shellcheck disable=SC1091
 . "${EVALGRAPH_DEVICE_HOME:-/tmp/evalgraph-device}/env.sh"
@@ -42,12 +43,11 @@ fault() {
   wait "$pid" 2>/dev/null
   export GPU_STANDIN_REQUEST_LOG=$out/faults-$label-rerun.jsonl
   : >"$GPU_STANDIN_REQUEST_LOG"
-  "$nx_bin" run-many -t evaluate --projects='cell-gpu-faults--*' >"$out/faults-$label-rerun.log" 2>&1
+  "$nx_bin" run-many -t evaluate --projects='cell-gpu-faults--*' --skip-nx-cache >"$out/faults-$label-rerun.log" 2>&1
   echo "$label: re-run rc=$? answered $(answered "$GPU_STANDIN_REQUEST_LOG")"
 }
-fault KILL sigkill
-fault INT sigint
-python3 - "$out" <<'PY' | tee "$out/faults.json"
+finish() {
+python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 res = {}
@@ -58,6 +58,8 @@ for label in ("sigkill", "sigint"):
     first, rerun = rows("first"), rows("rerun")
     done = {r["body_sha256"] for r in first if r.get("answered") and r["path"] != "/health"}
     sent_again = [r for r in rerun if "answered" not in r and not r.get("probe") and r["body_sha256"] in done]
+    if not os.path.exists(os.path.join(out, f"faults-{label}-gpu-30s.txt")):
+        continue
     gpu = open(os.path.join(out, f"faults-{label}-gpu-30s.txt")).read()
     apps = [l for l in open(os.path.join(out, f"faults-{label}-apps-30s.txt")).read().splitlines() if l.strip()]
     res[label] = {
@@ -67,6 +69,18 @@ for label in ("sigkill", "sigint"):
         "gpu_processes_30s_after": apps,
         "gpu_report_30s_after": gpu,
     }
+prev = os.path.join(out, "faults.json")
+if os.path.exists(prev):
+    res = {**json.load(open(prev)), **res}
+with open(prev, "w") as f:
+    json.dump(res, f, indent=2)
 print(json.dumps(res, indent=2))
 PY
-(cd "$out" && tar -czf faults-logs.tar.gz faults-*.log faults-*.jsonl faults-*.txt && rm -f faults-*.log faults-*.jsonl faults-*.txt)
+# At most 8 files come back from the device: one archive per signal.
+for label in sigkill sigint; do
+  ls "$out"/faults-$label-* >/dev/null 2>&1 || continue
+  (cd "$out" && tar -czf "faults-$label.tar.gz.tmp" faults-$label-* && rm -f faults-$label-* && mv "faults-$label.tar.gz.tmp" "faults-$label.tar.gz")
+done
+}
+[ "$which" = INT ] || { fault KILL sigkill; finish; }
+[ "$which" = KILL ] || { fault INT sigint; finish; }

@@ -65,6 +65,7 @@ def main(out, root):
         "coverage": coverage,
         "coverage_gates_pass": bool(coverage) and all(c["gate_throughput_gt_100"] and c["gate_memory_lt_80pct"] for c in coverage),
         "pipeline": pipeline,
+        "faults": read_json(os.path.join(out, "faults.json")),
     }
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
         json.dump(summary, f, indent=2)
@@ -82,6 +83,10 @@ def main(out, root):
         md += ["", "## English-only filter on CUDA", "", "```json", json.dumps(fl, indent=2), "```"]
     if pipeline:
         md += ["", "## gpu-validation pipeline (nx run-many -t evaluate, then readiness)", "", f"published: {pipeline['published']}", "", "```json", json.dumps(pipeline["readiness"], indent=2), "```"]
+    if summary["faults"]:
+        md += ["", "## Faults (nx killed mid-run)", "", "| signal | answered before | GPU processes 30 s later | re-run requests | answered ones resent |", "|---|---|---|---|---|"]
+        for label, r in summary["faults"].items():
+            md.append(f"| {label} | {r['answered_before_signal']} | {len(r['gpu_processes_30s_after'])} | {r['rerun_requests']} | {r['rerun_resent_answered']} |")
     with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))
