@@ -7,7 +7,13 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 which=${1:-both}
-out=$(mkdir -p "${2:-${OUT:?pass an output folder}}" && cd "${2:-$OUT}" && pwd)
+dest=$(mkdir -p "${2:-${OUT:?pass an output folder}}" && cd "${2:-$OUT}" && pwd)
+# Working files stay outside the output folder (at most 8 files come back): finish() writes faults.json and one
+# archive per signal there.
+out=$(mktemp -d)
+pid=
+# Cut off (a time limit's SIGTERM), the nx started with setsid is not in our process group: end it too.
+trap '[ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null; exit 143' TERM INT
 cd "$root"
 # shellcheck disable=SC1091
 . "${EVALGRAPH_DEVICE_HOME:-/tmp/evalgraph-device}/env.sh"
@@ -15,7 +21,7 @@ nx_bin=$root/node_modules/.bin/nx
 answered() { grep -c '"answered": true' "$1" 2>/dev/null || echo 0; }
 
 fault() {
-  local sig=$1 label=$2 pid t_kill
+  local sig=$1 label=$2 t_kill
   rm -rf results/gpu-faults .evalgraph/request-cache.sqlite*
   export GPU_STANDIN_REQUEST_LOG=$out/faults-$label-first.jsonl
   : >"$GPU_STANDIN_REQUEST_LOG"
@@ -41,13 +47,14 @@ fault() {
   } >"$out/faults-$label-gpu-30s.txt" 2>&1
   cat "$out/faults-$label-gpu-30s.txt"
   wait "$pid" 2>/dev/null
+  pid=
   export GPU_STANDIN_REQUEST_LOG=$out/faults-$label-rerun.jsonl
   : >"$GPU_STANDIN_REQUEST_LOG"
   "$nx_bin" run-many -t evaluate --projects='cell-gpu-faults--*' --skip-nx-cache >"$out/faults-$label-rerun.log" 2>&1
   echo "$label: re-run rc=$? answered $(answered "$GPU_STANDIN_REQUEST_LOG")"
 }
 finish() {
-python3 - "$out" <<'PY'
+FAULTS_DEST=$dest python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 res = {}
@@ -69,7 +76,7 @@ for label in ("sigkill", "sigint"):
         "gpu_processes_30s_after": apps,
         "gpu_report_30s_after": gpu,
     }
-prev = os.path.join(out, "faults.json")
+prev = os.path.join(os.environ["FAULTS_DEST"], "faults.json")
 if os.path.exists(prev):
     res = {**json.load(open(prev)), **res}
 with open(prev, "w") as f:
@@ -79,7 +86,7 @@ PY
 # At most 8 files come back from the device: one archive per signal.
 for label in sigkill sigint; do
   ls "$out"/faults-$label-* >/dev/null 2>&1 || continue
-  (cd "$out" && tar -czf "faults-$label.tar.gz.tmp" faults-$label-* && rm -f faults-$label-* && mv "faults-$label.tar.gz.tmp" "faults-$label.tar.gz")
+  (cd "$out" && tar -czf "$dest/faults-$label.tar.gz.tmp" faults-$label-* && mv "$dest/faults-$label.tar.gz.tmp" "$dest/faults-$label.tar.gz")
 done
 }
 [ "$which" = INT ] || { fault KILL sigkill; finish; }

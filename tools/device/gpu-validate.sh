@@ -21,9 +21,11 @@ checkpoint() {
   tar -czf "$out/logs.tar.gz.tmp" -C "$logs" . && mv "$out/logs.tar.gz.tmp" "$out/logs.tar.gz"
   tar -czf "$out/results.tar.gz.tmp" results .evalgraph/artifacts/*.py 2>/dev/null && mv "$out/results.tar.gz.tmp" "$out/results.tar.gz"
 }
+# GPU_VALIDATE_STEPS="doctor coverage-8b ..." runs only the steps named (unpack always runs).
 step() {
   local name=$1 limit=$2 t0 rc
   shift 2
+  if [ -n "${GPU_VALIDATE_STEPS:-}" ] && [ "$name" != unpack ] && [[ " $GPU_VALIDATE_STEPS " != *" $name "* ]]; then return 0; fi
   t0=$(date +%s%N)
   echo "== $(date -u +%H:%M:%S) $name: $*"
   timeout -k 10 "$limit" "$@" >"$logs/$name.log" 2>&1
@@ -56,12 +58,12 @@ step unpack 120 tools/device/unpack.sh
 step standin-tests 120 python3 -m unittest discover -v -s tools/gpu-standin/tests -t tools/gpu-standin
 step english-module 60 node -e "require('@swc-node/register'); const m = require('./libs/inference/src/english-filter.ts'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
 step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --out "$logs/filter.json"
-step doctor 60 npx evalgraph doctor
-step coverage-8b 150 npx nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
+step doctor 60 evalgraph doctor
+step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
 step faults-sigkill 150 tools/device/gpu-faults.sh KILL "$out"
-step pipeline 180 npx nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
-step readiness 60 npx nx run pipeline-gpu-validation:readiness
-step coverage-small 90 npx nx run model-gpu-standin-small:coverage --skip-nx-cache
+step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
+step readiness 60 nx run pipeline-gpu-validation:readiness
+step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
 step faults-sigint 150 tools/device/gpu-faults.sh INT "$out"
 nvidia-smi --query-compute-apps=pid,used_memory --format=csv >"$logs/gpu-apps-at-end.txt" 2>&1
 checkpoint
