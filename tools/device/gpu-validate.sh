@@ -59,11 +59,11 @@ step standin-tests 120 python3 -m unittest discover -v -s tools/gpu-standin/test
 step english-module 60 node -e "require('@swc-node/register'); const m = require('./libs/inference/src/english-filter.ts'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
 step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --out "$logs/filter.json"
 step doctor 60 evalgraph doctor
+step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
 step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
 step faults-sigkill 150 tools/device/gpu-faults.sh KILL "$out"
 step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
 step readiness 60 nx run pipeline-gpu-validation:readiness
-step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
 step faults-sigint 150 tools/device/gpu-faults.sh INT "$out"
 nvidia-smi --query-compute-apps=pid,used_memory --format=csv >"$logs/gpu-apps-at-end.txt" 2>&1
 checkpoint
