@@ -61,10 +61,10 @@ step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --
 step doctor 60 evalgraph doctor
 step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
 step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
-step faults-sigkill 150 tools/device/gpu-faults.sh KILL "$out"
+step faults-sigkill 240 tools/device/gpu-faults.sh KILL "$out"
 step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
 step readiness 60 nx run pipeline-gpu-validation:readiness
-step faults-sigint 150 tools/device/gpu-faults.sh INT "$out"
+step faults-sigint 240 tools/device/gpu-faults.sh INT "$out"
 nvidia-smi --query-compute-apps=pid,used_memory --format=csv >"$logs/gpu-apps-at-end.txt" 2>&1
 checkpoint
 cat "$logs/report.md"
