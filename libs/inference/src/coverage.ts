@@ -3,6 +3,7 @@ import { InferenceClient } from './client';
 import { buildRequestBody } from './modes';
 import { GpuSampler, nvidiaSmiPath, queryGpus } from './nvidia-smi';
 import { findExecutable } from './proc';
+import { serverKind } from './runtime-version';
 import type { ManagedServer, StopReport } from './server';
 import { ServerPool } from './server-pool';
 import type { ServerSpec } from './types';
@@ -94,7 +95,7 @@ export async function runCoverage(opts: CoverageOptions): Promise<CoverageResult
       server = await pool.acquire(spec);
       result.checks.load = { status: 'passed', seconds: (performance.now() - t0) / 1000, detail: `ready at ${server.baseUrl}` };
       const version = await server.version();
-      result.server = { kind: version?.includes('standin') ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version, command: server.command };
+      result.server = { kind: serverKind(version), version, command: server.command };
     } catch (e) {
       result.checks.load = { status: 'failed', seconds: (performance.now() - t0) / 1000, detail: (e as Error).message };
       failures.push('load failed');

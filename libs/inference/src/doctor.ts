@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readSync, statfsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findExecutable, freePort } from './proc';
+import { serverKind } from './runtime-version';
 import { nvidiaSmiPath, queryGpus } from './nvidia-smi';
 import { checkVllmVersionRange } from './vllm-version-check';
 
@@ -83,8 +84,9 @@ async function checkVllm(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   }
   const v = await vllmVersion(exe, env);
   if (!v) return { name: 'vllm', status: 'error', detail: `${exe} did not report a version`, fix: 'check the vLLM installation: run `vllm --version`' };
-  const standin = /standin/i.test(v);
-  return { name: 'vllm', status: standin ? 'warning' : 'ok', detail: `${v} (${exe})${standin ? ' — the test stand-in, not vLLM' : ''}`, fix: standin ? 'remove the stand-in from PATH for real runs' : '' };
+  const kind = serverKind(v);
+  const standin = kind !== 'vllm';
+  return { name: 'vllm', status: standin ? 'warning' : 'ok', detail: `${v} (${exe})${standin ? ` — ${kind}` : ''}`, fix: standin ? 'remove the stand-in from PATH for real runs' : '' };
 }
 
 async function checkGpus(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {

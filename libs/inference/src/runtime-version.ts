@@ -30,3 +30,15 @@ export function vllmRuntimeVersion(executable?: string): string | null {
   }
   return memo.get(exe) ?? null;
 }
+
+/** The label results carry for GPU stand-in runs (tools/gpu-standin): a transformers model, not vLLM. */
+export const GPU_STANDIN_KIND = 'gpu-standin (transformers, random weights; not vLLM)';
+/** The label results carry for the CPU test stand-in (libs/inference/test/fixtures/standin-vllm). */
+export const CPU_STANDIN_KIND = 'standin-vllm (test stand-in, not vLLM)';
+
+/** What run.json and coverage record as `server.kind` for a runtime version: never "vllm" for a stand-in. */
+export function serverKind(version: string | null | undefined): string {
+  if (version?.startsWith('gpu-standin')) return GPU_STANDIN_KIND;
+  if (version?.includes('standin')) return CPU_STANDIN_KIND;
+  return 'vllm';
+}

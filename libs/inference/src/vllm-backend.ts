@@ -13,7 +13,7 @@ import type { ServerPool } from './server-pool';
 import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 import { sleep } from './proc';
 import { mergedVllmFlags } from './vllm-args';
-import { vllmRuntimeVersion } from './runtime-version';
+import { serverKind, vllmRuntimeVersion } from './runtime-version';
 import { vllmSetup, type VllmSetup } from './vllm-setup';
 
 export interface VllmBackendOptions {
@@ -57,10 +57,9 @@ export class VllmBackend implements Backend {
    */
   describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string } {
     const version = this.version ?? this.runtimeVersion();
-    const standin = version?.includes('standin') ?? false;
     const setup = this.setup();
     const english = this.spec.englishOnly ? { english_filter: this.englishDelivery() === 'allowed-token-ids' ? 'per-request allowed_token_ids' : (setup.english?.describe ?? 'logits processor') } : {};
-    return { kind: standin ? 'standin-vllm (test stand-in, not vLLM)' : 'vllm', version, command: this.server?.command ?? null, flags: setup.flags.label, ...english };
+    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english };
   }
 
   /** The installed vLLM's flag list and English-filter plan for this spec (resolved once). */

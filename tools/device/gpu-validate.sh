@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# On the GPU machine, in the repository root, after carrying .device (tools/device/pack.sh):
+#   tools/device/gpu-validate.sh [out-dir]      (default $OUT)
+# Runs, each step with a time limit and logged: the stand-in's unit tests, the English-only filter check,
+# `evalgraph doctor`, coverage of the 8B-shaped stand-in, nx killed with SIGKILL mid-run, the gpu-validation
+# pipeline (evaluate + readiness), coverage of the small stand-in, and nx interrupted with SIGINT mid-run (the
+# order puts what matters most first: one lent machine gives 10 minutes a call). A failing step is recorded and
+# the next one still runs. After each step tools/device/summarize.py rewrites summary.json and report.md and the
+# logs are re-archived, so a run cut off at its time limit still returns what it measured. At most 8 files come
+# back: logs.tar.gz, results.tar.gz, summary.json, report.md, faults.json, faults-sigkill.tar.gz, faults-sigint.tar.gz.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mkdir -p "${1:-${OUT:?pass an output folder}}" && cd "${1:-$OUT}" && pwd)
+logs=$(mktemp -d)
+cd "$root"
+: >"$logs/steps.tsv"
+checkpoint() {
+  cp "$out/faults.json" "$logs/" 2>/dev/null
+  python3 tools/device/summarize.py "$logs" "$root" >"$logs/summarize.log" 2>&1
+  cp "$logs/summary.json" "$logs/report.md" "$out/" 2>/dev/null
+  tar -czf "$out/logs.tar.gz.tmp" -C "$logs" . && mv "$out/logs.tar.gz.tmp" "$out/logs.tar.gz"
+  tar -czf "$out/results.tar.gz.tmp" results .evalgraph/artifacts/*.py 2>/dev/null && mv "$out/results.tar.gz.tmp" "$out/results.tar.gz"
+}
+# GPU_VALIDATE_STEPS="doctor coverage-8b ..." runs only the steps named (unpack always runs).
+step() {
+  local name=$1 limit=$2 t0 rc
+  shift 2
+  if [ -n "${GPU_VALIDATE_STEPS:-}" ] && [ "$name" != unpack ] && [[ " $GPU_VALIDATE_STEPS " != *" $name "* ]]; then return 0; fi
+  t0=$(date +%s%N)
+  echo "== $(date -u +%H:%M:%S) $name: $*"
+  timeout -k 10 "$limit" "$@" >"$logs/$name.log" 2>&1
+  rc=$?
+  printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$((($(date +%s%N) - t0) / 1000000)) ms" "$*" | tee -a "$logs/steps.tsv"
+  tail -n 4 "$logs/$name.log"
+  leftovers
+  checkpoint
+}
+# Stand-in processes alive after a step (a step cut off by its time limit can leave its server): recorded, then
+# ended by pid so the next step starts from a free GPU.
+leftovers() {
+  local pids
+  pids=$(pgrep -f 'tools/gpu-standin/main.py serve' || true)
+  [ -n "$pids" ] || return 0
+  { echo "after step $name: stand-in processes left: $pids"; nvidia-smi --query-compute-apps=pid,used_memory --format=csv; } | tee -a "$logs/leftovers.txt"
+  for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+  sleep 2
+}
+{
+  date -u +%Y-%m-%dT%H:%M:%SZ
+  nvidia-smi
+  nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv
+  python3 -c 'import torch, transformers, tokenizers, sys; print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, "transformers", transformers.__version__, "tokenizers", tokenizers.__version__)'
+  echo "cores $(nproc); kernel $(uname -r)"
+} >"$logs/machine.txt" 2>&1
+step unpack 120 tools/device/unpack.sh
+# shellcheck disable=SC1091
+. "${EVALGRAPH_DEVICE_HOME:-/tmp/evalgraph-device}/env.sh"
+step standin-tests 120 python3 -m unittest discover -v -s tools/gpu-standin/tests -t tools/gpu-standin
+step english-module 60 node -e "require('@swc-node/register'); const m = require('./libs/inference/src/english-filter.ts'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
+step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --out "$logs/filter.json"
+step doctor 60 evalgraph doctor
+step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
+step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
+step faults-sigkill 240 tools/device/gpu-faults.sh KILL "$out"
+step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
+step readiness 60 nx run pipeline-gpu-validation:readiness
+step faults-sigint 240 tools/device/gpu-faults.sh INT "$out"
+nvidia-smi --query-compute-apps=pid,used_memory --format=csv >"$logs/gpu-apps-at-end.txt" 2>&1
+checkpoint
+cat "$logs/report.md"
+rm -rf "$logs"
