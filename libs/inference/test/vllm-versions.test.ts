@@ -124,6 +124,12 @@ describe('flags from the installed vLLM (`vllm serve --help=all`)', () => {
     expect(parseServeHelp(help)).toEqual({ ...VLLM_SERVE_FLAGS });
   });
 
+  it("parses the GPU stand-in's help (tools/gpu-standin, torch-free part) into the same table", () => {
+    const help = execFileSync(join(__dirname, '../../../tools/gpu-standin/vllm'), ['serve', '--help=all'], { encoding: 'utf8' });
+    expect(help).toContain('GPU stand-in; not vLLM');
+    expect(parseServeHelp(help)).toEqual({ ...VLLM_SERVE_FLAGS });
+  });
+
   it('reads argparse layouts of Python <= 3.12 and >= 3.13, choices, nargs and store_true', () => {
     const help = [
       'options:',

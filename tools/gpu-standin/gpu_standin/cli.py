@@ -99,6 +99,41 @@ def parse_serve(argv, kinds):
     return ServeArgs(model=model or opts.get("model") or "facebook/opt-125m", opts=opts)
 
 
+def help_all(version, path=None):
+    """`vllm serve --help=all`: the flag list printed as vLLM >= 0.10's grouped argparse help, which evalgraph parses
+    to check flags against the installed server (the CPU stand-in prints the same layout)."""
+    groups = {}
+    with open(path or default_flags_file(), encoding="utf-8") as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            source, group, name = line.rstrip("\n").split(" ")[:3]
+            flag = name.replace("_", "-") if source == "frontend" else name.lstrip("-")
+            title = "Frontend" if source == "frontend" else "options" if source == "serve" else group.split("(")[0]
+            groups.setdefault(title, []).append(flag)
+    kinds = load_flag_kinds(path)
+    out = [USAGE, "", f"Start the vLLM OpenAI Compatible API server ({version}, GPU stand-in; not vLLM).", ""]
+    out += ["positional arguments:", "  model_tag             The model tag to serve (optional if specified in config) (default: None)", ""]
+    for title, flags in groups.items():
+        out.append(f"{title}:")
+        if title == "options":
+            out.append("  -h, --help            show this help message and exit")
+        for flag in sorted(flags):
+            kind, meta = kinds.get(flag), flag.upper().replace("-", "_")
+            if kind == "bool":
+                inv = f"--{flag}, --no-{flag}"
+            elif kind == "value":
+                inv = f"--{flag} {meta} [{meta} ...]" if flag in MULTI else f"--{flag} {meta}"
+            else:
+                inv = f"--{flag}"
+            text = f"Stand-in help for --{flag}. (default: None)"
+            out += [f"  {inv:<22}{text}"] if len(inv) <= 20 else [f"  {inv}", " " * 24 + text]
+        out.append("")
+    out += ["When passing JSON CLI arguments, the following sets of arguments are equivalent:",
+            "   --json-arg '{\"key1\": \"value1\"}'", "   --json-arg.key1 value1"]
+    return "\n".join(out) + "\n"
+
+
 def refusal(args):
     """Why the stand-in will not serve these args (None when it will)."""
     for name, why in REFUSED.items():
@@ -125,6 +160,9 @@ def main(argv=None):
             f"vllm: error: argument subparser: invalid choice: '{argv[0] if argv else ''}' (gpu-standin supports serve and --version)\n"
         )
         return 2
+    if any(a == "--help" or a.startswith("--help=") for a in argv[1:]):
+        sys.stdout.write(help_all(VERSION))
+        return 0
     try:
         args = parse_serve(argv[1:], load_flag_kinds())
     except UsageError as e:
