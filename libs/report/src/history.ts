@@ -46,9 +46,14 @@ function entryOf(s: Summary, publishedAt: string): HistoryEntry {
 /** The history after publishing `current`: its entry first, and the comparison with the run published before it. */
 export function nextHistory(previous: History | null, previousSummary: BaselineSummary | null, current: Summary, publishedAt: string, opts: BootstrapOptions = {}): History {
   const entry = entryOf(current, publishedAt);
-  const since = previous?.runs[0] ?? null;
+  // A report published before histories were kept still has its summary: it is the run to compare with.
+  const since: HistoryEntry | null =
+    previous?.runs[0] ??
+    (previousSummary
+      ? { published_at: previousSummary.generated_at ?? 'unknown', generated_at: previousSummary.generated_at ?? 'unknown', git_commit: previousSummary.git_commit ?? null, cells: previousSummary.cells.length, dummy: false, primary: {} }
+      : null);
   const changes = since && previousSummary ? { since, comparison: compareBaseline(current.cells, previousSummary, opts) } : null;
-  return { schema_version: 1, runs: [entry, ...(previous?.runs ?? [])], changes };
+  return { schema_version: 1, runs: [entry, ...(previous?.runs ?? (since ? [since] : []))], changes };
 }
 
 /** Reads the published history and summary of `dir` (nulls when nothing was published there yet). */
