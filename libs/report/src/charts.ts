@@ -104,7 +104,7 @@ export function diffSpec(title: string, xTitle: string, points: DiffPoint[]): Ve
     hi: p.c.ci95?.[1] ?? p.c.diff,
     significant: p.c.significant,
   }));
-  const y = { field: 'dataset', type: 'nominal', title: null };
+  const y = { field: 'dataset', type: 'nominal', title: null, axis: { labelLimit: 0 } };
   const yOffset = { field: 'group' };
   const color = { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical' } };
   return base({

@@ -6,6 +6,7 @@ import { chartSpecs, type ChartSpec } from './charts';
 import { DUMMY_BANNER, HISTORY_HTML_MARK, fmt, gpuText, measured, shortCommit } from './format';
 import { embedSamples, embedScores, type EmbedOptions } from './sample-embed';
 import { renderSvg } from './svg';
+import { shortNote } from './markdown';
 import type { Summary } from './summary-schema';
 
 /** Escapes text for HTML content and attribute values. */
@@ -49,24 +50,32 @@ function readinessTable(s: Summary): string {
   return table('readiness', ['gate', 'result', 'value', 'threshold', 'reason'], rows);
 }
 
+/** The primary metric with its interval; datasets as rows when there are more datasets than variants (no sideways scrolling). */
 function overviewGrid(s: Summary): string {
   const byKey = new Map(s.comparisons.matrix.map((r) => [r.key, r]));
-  const rows = s.variants.map((v) => {
-    const cells = s.datasets.map((d) => {
-      const r = byKey.get(`${v.id}/${d}`);
-      return r ? `<td class="num" data-key="${esc(r.key)}" data-value="${r.value}">${esc(fmt.metric(r.value))} <span class="ci">${esc(fmt.ci(r.ci95))}</span></td>` : '<td class="missing">missing</td>';
-    });
-    return `<tr><th scope="row">${esc(v.id)}</th>${cells.join('')}</tr>`;
-  });
-  return table('overview-grid', ['variant', ...s.datasets], rows, 'Primary metric with 95% interval');
+  const cell = (v: string, d: string) => {
+    const r = byKey.get(`${v}/${d}`);
+    return r ? `<td class="num" data-key="${esc(r.key)}" data-value="${r.value}">${esc(fmt.metric(r.value))} <span class="ci">${esc(fmt.ci(r.ci95))}</span></td>` : '<td class="missing">missing</td>';
+  };
+  const caption = 'Primary metric with 95% interval';
+  if (s.variants.length <= s.datasets.length) {
+    const metric = (d: string) => s.comparisons.matrix.find((r) => r.dataset === d)?.metric ?? '—';
+    const rows = s.datasets.map((d) => `<tr><th scope="row">${esc(d)}</th>${td(metric(d))}${s.variants.map((v) => cell(v.id, d)).join('')}</tr>`);
+    return table('overview-grid', ['dataset', 'metric', ...s.variants.map((v) => v.id)], rows, caption);
+  }
+  const rows = s.variants.map((v) => `<tr><th scope="row">${esc(v.id)}</th>${s.datasets.map((d) => cell(v.id, d)).join('')}</tr>`);
+  return table('overview-grid', ['variant', ...s.datasets], rows, caption);
 }
 
 function matrixTable(s: Summary): string {
   const rows = s.comparisons.matrix.map(
     (r) =>
-      `<tr data-key="${esc(r.key)}">${td(r.variant)}${td(r.dataset)}${td(r.metric)}${num(r.value, fmt.metric(r.value), 'value')}${num(r.ci95?.[0], fmt.metric(r.ci95?.[0]), 'ci_low')}${num(r.ci95?.[1], fmt.metric(r.ci95?.[1]), 'ci_high')}${num(r.n, String(r.n), 'n')}${num(r.throughput_tok_s, measured(r.throughput_tok_s, fmt.tokS, r.throughput_note), 'throughput_tok_s')}${num(r.latency_p50_ms, fmt.ms(r.latency_p50_ms), 'p50')}${num(r.latency_p90_ms, fmt.ms(r.latency_p90_ms), 'p90')}${num(r.latency_p99_ms, fmt.ms(r.latency_p99_ms), 'p99')}${num(r.peak_gpu_memory_gib, measured(r.peak_gpu_memory_gib, fmt.gib), 'peak_gpu_memory_gib')}${num(r.error_rate, fmt.pct(r.error_rate), 'error_rate')}</tr>`,
+      `<tr data-key="${esc(r.key)}">${td(r.variant)}${td(r.dataset)}${td(r.metric)}${num(r.value, fmt.metric(r.value), 'value')}${num(r.ci95?.[0], fmt.metric(r.ci95?.[0]), 'ci_low')}${num(r.ci95?.[1], fmt.metric(r.ci95?.[1]), 'ci_high')}${num(r.n, String(r.n), 'n')}${num(r.throughput_tok_s, measured(r.throughput_tok_s, fmt.tokS, r.throughput_note ? shortNote(r.throughput_note) : null), 'throughput_tok_s')}${num(r.latency_p50_ms, measured(r.latency_p50_ms, fmt.ms), 'p50')}${num(r.latency_p90_ms, measured(r.latency_p90_ms, fmt.ms), 'p90')}${num(r.latency_p99_ms, measured(r.latency_p99_ms, fmt.ms), 'p99')}${num(r.peak_gpu_memory_gib, measured(r.peak_gpu_memory_gib, fmt.gib), 'peak_gpu_memory_gib')}${num(r.error_rate, fmt.pct(r.error_rate), 'error_rate')}</tr>`,
   );
-  return table('matrix-table', ['variant', 'dataset', 'metric', 'value', 'CI low', 'CI high', 'n', 'tok/s (cell alone)', 'p50 ms', 'p90 ms', 'p99 ms', 'peak GiB', 'error rate'], rows);
+  const note = s.comparisons.matrix.some((r) => r.throughput_note?.startsWith('shared'))
+    ? 'tok/s per cell only where the cell had its server to itself; cells that shared a server are counted once in the table below'
+    : undefined;
+  return table('matrix-table', ['variant', 'dataset', 'metric', 'value', 'CI low', 'CI high', 'n', 'tok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak GiB', 'error rate'], rows, note);
 }
 
 function serversTable(s: Summary): string {

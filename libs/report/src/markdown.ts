@@ -91,7 +91,7 @@ const RESULT_COLUMNS: { header: string; cell: (r: MatrixRow) => string; tail?: t
 ];
 
 /** A throughput note short enough for a table cell. */
-function shortNote(note: string): string {
+export function shortNote(note: string): string {
   return note.startsWith('shared server') ? 'shared server' : note.startsWith('dummy') ? 'not measured' : note;
 }
 
