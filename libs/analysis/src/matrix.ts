@@ -24,6 +24,7 @@ export function performanceMatrix(cells: readonly CellMetrics[], order?: { varia
   const rows = cells.map((c): MatrixRow => {
     const { cell, metrics } = c;
     const p = primaryMetric(metrics);
+    const dummy = c.run?.backend === 'dummy';
     // Without run.json there is no backend or time window to judge by: the recorded number is kept as is.
     const tp = c.run ? cellThroughput({ ...c, run: c.run }, cells.filter((o): o is CellMetrics & { run: RunFile } => o.run !== undefined)) : { tok_s: metrics.throughput_tok_s, note: null };
     return {
@@ -39,10 +40,11 @@ export function performanceMatrix(cells: readonly CellMetrics[], order?: { varia
       error_rate: metrics.error_rate,
       throughput_tok_s: tp.tok_s,
       throughput_note: tp.note,
-      latency_p50_ms: metrics.latency_ms?.p50 ?? null,
-      latency_p90_ms: metrics.latency_ms?.p90 ?? null,
-      latency_p99_ms: metrics.latency_ms?.p99 ?? null,
-      peak_gpu_memory_gib: metrics.peak_gpu_memory_gib,
+      // The dummy backend answers in-process: its latencies and memory measure no model.
+      latency_p50_ms: dummy ? null : (metrics.latency_ms?.p50 ?? null),
+      latency_p90_ms: dummy ? null : (metrics.latency_ms?.p90 ?? null),
+      latency_p99_ms: dummy ? null : (metrics.latency_ms?.p99 ?? null),
+      peak_gpu_memory_gib: dummy ? null : metrics.peak_gpu_memory_gib,
     };
   });
   return rows

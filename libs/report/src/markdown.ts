@@ -29,7 +29,7 @@ function header(s: Summary): string {
   if (!s.complete) lines.push(`> [!CAUTION]`, `> **Partial run:** ${s.missing_cells.length} cell(s) have no results.`, '');
   const gpu = gpuText(s.meta.gpu);
   const vllm = s.meta.vllm_versions.length ? `vLLM ${s.meta.vllm_versions.join(', ')}` : 'no vLLM';
-  lines.push(`Generated ${s.generated_at} · commit \`${shortCommit(s.meta.git_commit)}\`${s.meta.git_dirty ? ' (dirty)' : ''} · GPU ${gpu} · backend ${s.meta.backends.join(', ') || 'none'} · ${vllm} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`);
+  lines.push(`Generated ${s.generated_at} · commit \`${shortCommit(s.meta.git_commit)}\`${s.meta.git_dirty ? ' (dirty)' : ''} · ${s.meta.gpu.used ? 'GPU ' : ''}${gpu} · backend ${s.meta.backends.join(', ') || 'none'} · ${vllm} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`);
   if (s.description) lines.push('', mdCell(s.description));
   return lines.join('\n');
 }
@@ -111,6 +111,12 @@ export function serversTable(s: Pick<Summary, 'comparisons'>, limit = Infinity):
 }
 
 function matrix(s: Summary, limit: number): string {
+  const rows = s.comparisons.matrix;
+  const nothing = rows.every((r) => r.throughput_tok_s === null && r.latency_p50_ms === null && r.peak_gpu_memory_gib === null);
+  if (nothing && rows.length) {
+    const dummy = rows.every((r) => r.throughput_note?.startsWith('dummy'));
+    return ['## Cost per cell', '', `Not measured: ${dummy ? 'every cell ran on the dummy backend, which measures no' : 'no cell recorded'} throughput, latency or GPU memory.`].join('\n');
+  }
   return [
     '## Cost per cell',
     '',
