@@ -6,6 +6,9 @@ import { HISTORY_HTML_MARK, HISTORY_MD_MARK, fmt, shortCommit } from './format';
 import { mdCell, mdTable } from './markdown';
 import type { Summary } from './summary-schema';
 
+/** Published runs the history keeps (it is embedded in report.html, so it must not grow without bound). */
+export const HISTORY_RUNS = 50;
+
 /** File name of the publish history kept next to the published report. */
 export const HISTORY_FILE = 'history.json';
 
@@ -22,7 +25,7 @@ export const HistoryEntry = z
   .strict();
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
-/** history.json: every published run (newest first) and what changed since the previous one. */
+/** history.json: the last HISTORY_RUNS published runs (newest first) and what changed since the previous one. */
 export const History = z
   .object({
     schema_version: z.literal(1),
@@ -53,7 +56,7 @@ export function nextHistory(previous: History | null, previousSummary: BaselineS
       ? { published_at: previousSummary.generated_at ?? 'unknown', generated_at: previousSummary.generated_at ?? 'unknown', git_commit: previousSummary.git_commit ?? null, cells: previousSummary.cells.length, dummy: false, primary: {} }
       : null);
   const changes = since && previousSummary ? { since, comparison: compareBaseline(current.cells, previousSummary, opts) } : null;
-  return { schema_version: 1, runs: [entry, ...(previous?.runs ?? (since ? [since] : []))], changes };
+  return { schema_version: 1, runs: [entry, ...(previous?.runs ?? (since ? [since] : []))].slice(0, HISTORY_RUNS), changes };
 }
 
 /** Reads the published history and summary of `dir` (nulls when nothing was published there yet). */

@@ -227,7 +227,7 @@
       card.appendChild(h);
       var p = document.createElement('p');
       p.className = 'note';
-      p.textContent = r.outcome + ' · score ' + (Math.round(r.score * 1000) / 1000) + ' · ' + r.completion_tokens + ' tokens · ' + Math.round(r.latency_ms) + ' ms';
+      p.textContent = r.outcome + ' · score ' + (Math.round(r.score * 1000) / 1000) + ' · ' + r.completion_tokens + ' tokens' + (r.latency_ms > 0 ? ' · ' + Math.round(r.latency_ms) + ' ms' : '');
       card.appendChild(p);
       block(card, 'Extracted answer', text(r.raw[col.extracted]));
       block(card, 'Response', text(r.raw[col.response]));
