@@ -67,6 +67,12 @@ describe('compare, report, readiness and rollback as Nx targets', () => {
     expect(nx('run', 'pipeline-t:readiness').status).toBe(0);
     const second = published();
     expect(second['summary.json'].equals(before['summary.json'])).toBe(false);
+    // The published report lists both published runs and what changed since the first.
+    const history = JSON.parse(ws.read('results/t/history.json'));
+    expect(history.runs).toHaveLength(2);
+    expect(history.changes.comparison.rows.some((r: { key: string; primary: boolean }) => r.key === 'qwen3-8b/arc-easy' && r.primary)).toBe(true);
+    expect(ws.read('results/t/report.md')).toMatch(/## History[\s\S]*\(this report\)[\s\S]*### Since the run published/);
+    expect(ws.read('results/t/report.html')).not.toContain('id="evalgraph-history">null<');
     const rb = nx('run', 'pipeline-t:report-rollback');
     expect(rb.status, rb.out).toBe(0);
     expect(published()).toEqual(before);

@@ -14,6 +14,11 @@ export function matchByDataset(a: readonly LoadedCell[], b: readonly LoadedCell[
   });
 }
 
+/** A sample's value of the named metric (its per-sample `scores` entry; `score` when the scorer kept none by that name). */
+export function metricOf(metric: string): (s: SampleResult) => number {
+  return (s) => s.scores[metric] ?? s.score;
+}
+
 /** Paired comparison (a − b) of a per-sample value over the samples both cells have. */
 export function compareCells(a: LoadedCell, b: LoadedCell, value: (s: SampleResult) => number = (s) => s.score, opts: BootstrapOptions = {}): ComparisonResult {
   const p = pairTables(scoreTable(a.samples, value), scoreTable(b.samples, value));

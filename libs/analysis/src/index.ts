@@ -7,6 +7,7 @@ export * from './validate';
 export * from './pairing';
 export * from './load-cells';
 export * from './matrix';
+export * from './throughput';
 export * from './cell-pairs';
 export * from './scaling';
 export * from './modes';

@@ -35,7 +35,8 @@ export const MatrixRow = z
     n: z.number().int(),
     higher_is_better: z.boolean(),
     error_rate: z.number(),
-    throughput_tok_s: z.number().nullable(),
+    throughput_tok_s: z.number().nullable().describe("the cell's own tok/s; null where it is not a measurement (see throughput_note)"),
+    throughput_note: z.string().nullable().describe('why throughput_tok_s is null: dummy backend, shared server, nothing generated'),
     latency_p50_ms: z.number().nullable(),
     latency_p90_ms: z.number().nullable(),
     latency_p99_ms: z.number().nullable(),
@@ -43,6 +44,23 @@ export const MatrixRow = z
   })
   .strict();
 export type MatrixRow = z.infer<typeof MatrixRow>;
+
+/** Tokens per second of one model server over the window it served (cells that ran on it at the same time). */
+export const ServerThroughputRow = z
+  .object({
+    model: z.string(),
+    backend: z.string(),
+    server: z.string(),
+    cells: z.array(z.string()).describe('cells that ran on this server in this window'),
+    started_at: z.string(),
+    finished_at: z.string(),
+    window_s: z.number().min(0),
+    completion_tokens: z.number().int().min(0).describe("sum of the cells' own generated tokens (each counted once)"),
+    tok_s: z.number().nullable().describe('completion_tokens ÷ window_s; null when not a measurement (see note)'),
+    note: z.string().nullable(),
+  })
+  .strict();
+export type ServerThroughputRow = z.infer<typeof ServerThroughputRow>;
 
 /** Efficiency of one variant: accuracy per GiB of GPU memory and per 1k generated tokens/s. */
 const Efficiency = z
@@ -59,7 +77,7 @@ export const ScalingRow = z
     metric: z.string(),
     small_value: z.number(),
     large_value: z.number(),
-    gain: ComparisonResult.describe('large − small on the paired samples'),
+    gain: ComparisonResult.describe("large − small of the primary metric (named in `metric`, on its own scale) on the paired samples"),
     memory_ratio: z.number().nullable().describe('peak GPU memory large ÷ small'),
     throughput_ratio: z.number().nullable().describe('tokens/s large ÷ small'),
     accuracy_per_gib: Efficiency,
@@ -78,7 +96,7 @@ export const ModesRow = z
     metric: z.string(),
     a_value: z.number(),
     b_value: z.number(),
-    accuracy: ComparisonResult.describe('a − b on the paired samples'),
+    accuracy: ComparisonResult.describe("a − b of the primary metric (named in `metric`, on its own scale) on the paired samples"),
     completion_tokens: ComparisonResult.describe('mean generated tokens per sample, a − b'),
     latency_ms: ComparisonResult.describe('mean latency per sample, a − b'),
     a_latency_p50_ms: z.number().nullable(),

@@ -139,6 +139,23 @@ describe('comparisons', () => {
     }
   });
 
+  it("modes and scaling differ on the metric's own scale (MT-Bench 1–10), not on the 0–1 per-sample score", () => {
+    // MT-Bench keeps its 1–10 rating in `scores.score` and a 0–1 `score`: the difference must be in ratings.
+    const tenfold = (c: LoadedCell): LoadedCell => ({
+      ...c,
+      samples: c.samples.map((s) => ({ ...s, scores: { score: s.score * 10 } })),
+      metrics: { ...c.metrics, metrics: c.metrics.metrics.map((m) => (m.name === c.metrics.primary ? { ...m, value: m.value * 10 } : m)) },
+    });
+    const mt = (v: string) => byVariant(cells, v).filter((c) => c.cell.dataset === 'mt-bench').map(tenfold);
+    const [row] = modes(mt('qwen3-8b-thinking'), mt('qwen3-8b'), 'thinking vs non-thinking');
+    expect(row.metric).toBe('score');
+    expect(row.a_value).toBeGreaterThan(1);
+    expect(row.accuracy.diff).toBeCloseTo(row.a_value - row.b_value, 9);
+    const [gain] = scaling(mt('qwen3-8b'), mt('qwen3-14b'), 'qwen3');
+    expect(gain.gain.diff).toBeCloseTo(gain.large_value - gain.small_value, 9);
+    expect(Math.abs(gain.gain.diff)).toBeGreaterThan(0.5);
+  });
+
   it('per-sample analysis: outcome counts, disagreements and extreme samples', () => {
     const cats = errorCategories(cells);
     for (const row of cats) {

@@ -61,7 +61,7 @@ export interface RunStats {
   kvCacheUsageMax: number | null;
   /** English-only filter as applied: how it reached the server and which artifact (null when off). */
   englishFilter?: { delivery: 'logits-processor' | 'allowed-token-ids' | 'dummy'; hash: string; allowedTokens: number } | null;
-  /** Server-side token counters from /metrics over the run (null when not scraped). */
+  /** Server-side token counters from /metrics over the run (null when not scraped): the whole server's, so they include every cell that ran on it at the same time. */
   serverTokens?: { prompt: number | null; generation: number | null } | null;
   /** Server restarts after a crash during this run. */
   restarts?: number;

@@ -1,5 +1,5 @@
 import type { ComparisonResult } from '@evalgraph/analysis';
-import { fmt } from './format';
+import { deltaLabel, fmt } from './format';
 import type { Summary } from './summary-schema';
 
 /** A Vega-Lite specification (kept loose: vega-lite validates it when compiling). */
@@ -23,19 +23,46 @@ const CONFIG = {
 
 const base = (extra: VegaLiteSpec): VegaLiteSpec => ({ config: CONFIG, background: 'white', padding: 8, ...extra });
 
-/** Heatmap of the primary metric over variant × dataset, each cell labelled with its value. */
+/**
+ * Each row's place within its dataset, 0 (worst) … 1 (best): datasets have their own metrics and scales
+ * (MT-Bench 1–10 next to 0–1 accuracies), so one colour scale over all of them says nothing.
+ */
+export function withinDatasetShade(rows: readonly { dataset: string; value: number; higher_is_better: boolean }[]): number[] {
+  const range = new Map<string, [number, number]>();
+  for (const r of rows) {
+    const [lo, hi] = range.get(r.dataset) ?? [Infinity, -Infinity];
+    range.set(r.dataset, [Math.min(lo, r.value), Math.max(hi, r.value)]);
+  }
+  return rows.map((r) => {
+    const [lo, hi] = range.get(r.dataset)!;
+    if (hi - lo < 1e-12) return 0.5;
+    const t = (r.value - lo) / (hi - lo);
+    return r.higher_is_better ? t : 1 - t;
+  });
+}
+
+/** Heatmap of the primary metric over variant × dataset: coloured per dataset column, labelled with the value. */
 export function heatmapSpec(s: Summary): VegaLiteSpec {
   const rows = s.comparisons.matrix;
-  const max = Math.max(1e-9, ...rows.map((r) => r.value));
-  const values = rows.map((r) => ({ variant: r.variant, dataset: r.dataset, value: r.value, label: fmt.metric(r.value), dark: r.value > 0.6 * max, metric: r.metric }));
-  const x = { field: 'dataset', type: 'nominal', sort: s.datasets, title: null, axis: { labelAngle: -30, orient: 'top' } };
-  const y = { field: 'variant', type: 'nominal', sort: s.variants.map((v) => v.id), title: null };
+  const shade = withinDatasetShade(rows);
+  const values = rows.map((r, i) => ({ variant: r.variant, dataset: r.dataset, value: r.value, shade: shade[i], label: fmt.metric(r.value), dark: shade[i] > 0.6, metric: r.metric, ci: fmt.ci(r.ci95) }));
+  const x = { field: 'dataset', type: 'nominal', sort: s.datasets, title: null, axis: { labelAngle: -35, orient: 'top', labelLimit: 0 } };
+  // labelLimit 0: variant names are never cut.
+  const y = { field: 'variant', type: 'nominal', sort: s.variants.map((v) => v.id), title: null, axis: { labelLimit: 0, labelFontSize: 12 } };
   return base({
     data: { values },
-    width: Math.max(220, 70 * s.datasets.length),
+    width: Math.max(220, 62 * s.datasets.length),
     height: Math.max(60, 30 * s.variants.length),
     layer: [
-      { mark: 'rect', encoding: { x, y, color: { field: 'value', type: 'quantitative', title: 'primary metric', scale: { scheme: 'blues', domainMin: 0 } }, tooltip: [{ field: 'metric' }, { field: 'label', title: 'value' }] } },
+      {
+        mark: 'rect',
+        encoding: {
+          x,
+          y,
+          color: { field: 'shade', type: 'quantitative', title: ['within each dataset', 'worst → best'], scale: { scheme: 'blues', domain: [0, 1] }, legend: { values: [0, 1], labelExpr: "datum.value === 0 ? 'worst' : 'best'", gradientLength: 90 } },
+          tooltip: [{ field: 'variant' }, { field: 'dataset' }, { field: 'metric' }, { field: 'label', title: 'value' }, { field: 'ci', title: '95% CI' }],
+        },
+      },
       { mark: { type: 'text', fontSize: 11 }, encoding: { x, y, text: { field: 'label' }, color: { condition: { test: 'datum.dark', value: 'white' }, value: 'black' } } },
     ],
   });
@@ -77,7 +104,7 @@ export function diffSpec(title: string, xTitle: string, points: DiffPoint[]): Ve
     hi: p.c.ci95?.[1] ?? p.c.diff,
     significant: p.c.significant,
   }));
-  const y = { field: 'dataset', type: 'nominal', title: null };
+  const y = { field: 'dataset', type: 'nominal', title: null, axis: { labelLimit: 0 } };
   const yOffset = { field: 'group' };
   const color = { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical' } };
   return base({
@@ -116,20 +143,35 @@ export function tokensSpec(s: Summary): VegaLiteSpec {
   });
 }
 
+/** Splits comparison points by scale: 0–1 metrics share one axis, any other metric gets its own chart. */
+function byScale(points: (DiffPoint & { metric: string; values: number[] })[]): { label: string; points: DiffPoint[] }[] {
+  const unit = points.filter((p) => p.values.every((v) => v >= 0 && v <= 1));
+  const out: { label: string; points: DiffPoint[] }[] = [];
+  if (unit.length) out.push({ label: new Set(unit.map((p) => p.metric)).size === 1 ? unit[0].metric : 'primary metric (0–1 metrics)', points: unit.map((p) => ({ ...p, dataset: `${p.dataset} · ${p.metric}` })) });
+  const others = new Map<string, DiffPoint[]>();
+  for (const p of points.filter((x) => !unit.includes(x))) others.set(p.metric, [...(others.get(p.metric) ?? []), { ...p, dataset: `${p.dataset} · ${p.metric}` }]);
+  for (const [metric, pts] of others) out.push({ label: metric, points: pts });
+  return out;
+}
+
 /** Every chart the dashboard shows for a summary. */
 export function chartSpecs(s: Summary): ChartSpec[] {
   const charts: ChartSpec[] = [];
-  if (s.comparisons.matrix.length) charts.push({ id: 'heatmap', view: 'overview', title: 'Primary metric: variant × dataset', spec: heatmapSpec(s) });
+  if (s.comparisons.matrix.length) charts.push({ id: 'heatmap', view: 'overview', title: 'Primary metric per variant and dataset; each dataset column is coloured on its own scale (darker is better)', spec: heatmapSpec(s) });
   for (const [i, d] of s.datasets.entries()) {
     if (s.comparisons.matrix.some((r) => r.dataset === d)) charts.push({ id: `bars-${i}`, view: 'matrix', title: `${d}`, spec: datasetBarsSpec(s, d) });
   }
   if (s.comparisons.scaling.length) {
-    const pts = s.comparisons.scaling.map((r) => ({ group: `${r.large} − ${r.small}`, dataset: r.dataset, c: r.gain }));
-    charts.push({ id: 'scaling', view: 'comparisons', title: 'Scaling: accuracy gain (large − small); filled points are significant (p < 0.05)', spec: diffSpec('Scaling: accuracy gain, 95% CI', 'gain', pts) });
+    const pts = s.comparisons.scaling.map((r) => ({ group: `${r.large} − ${r.small}`, dataset: r.dataset, c: r.gain, metric: r.metric, values: [r.small_value, r.large_value] }));
+    for (const [i, g] of byScale(pts).entries()) {
+      charts.push({ id: i ? `scaling-${i}` : 'scaling', view: 'comparisons', title: `Scaling: gain in ${g.label} (large − small); filled points are significant (p < 0.05)`, spec: diffSpec(`Scaling: ${deltaLabel(g.label)}, 95% CI`, deltaLabel(g.label), g.points) });
+    }
   }
   if (s.comparisons.modes.length) {
-    const pts = s.comparisons.modes.map((r) => ({ group: `${r.a} − ${r.b}`, dataset: r.dataset, c: r.accuracy }));
-    charts.push({ id: 'modes', view: 'comparisons', title: 'Modes: accuracy difference (a − b); filled points are significant (p < 0.05)', spec: diffSpec('Modes: accuracy difference, 95% CI', 'Δ accuracy', pts) });
+    const pts = s.comparisons.modes.map((r) => ({ group: `${r.a} − ${r.b}`, dataset: r.dataset, c: r.accuracy, metric: r.metric, values: [r.a_value, r.b_value] }));
+    for (const [i, g] of byScale(pts).entries()) {
+      charts.push({ id: i ? `modes-${i}` : 'modes', view: 'comparisons', title: `Modes: difference in ${g.label} (a − b); filled points are significant (p < 0.05)`, spec: diffSpec(`Modes: ${deltaLabel(g.label)}, 95% CI`, deltaLabel(g.label), g.points) });
+    }
     charts.push({ id: 'modes-tokens', view: 'comparisons', title: 'Modes: generated tokens', spec: tokensSpec(s) });
   }
   if (s.comparisons.baseline?.rows.some((r) => r.primary)) {

@@ -24,6 +24,25 @@ export const fmt = {
   int: (v: number | null | undefined) => (v === null || v === undefined ? NA : String(Math.round(v))),
 };
 
+/** What reports show where a number was not measured (dummy backend, no GPU sampler, ...). */
+export const NOT_MEASURED = 'not measured';
+
+/** A formatted measurement, or "not measured" (or the given reason) for null. */
+export function measured(v: number | null | undefined, f: (x: number) => string, why: string | null = null): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? (why ?? NOT_MEASURED) : f(v);
+}
+
+/** The run's GPU as reports show it: the profile is configuration, not hardware, when no cell used a GPU. */
+export function gpuText(gpu: { profile: string; name: string | null; used: boolean }): string {
+  if (!gpu.used) return `no GPU used (dummy backend; profile ${gpu.profile} not measured)`;
+  return gpu.name ? `${gpu.name} (${gpu.profile})` : gpu.profile;
+}
+
+/** Short metric label with its scale where it is not 0–1 (MT-Bench's 1–10 ratings). */
+export function deltaLabel(metric: string): string {
+  return `Δ ${metric}`;
+}
+
 /** Value rounded the way a format shows it (what a test compares a parsed number with). */
 export function roundTo(v: number, digits: number): number {
   return Number(v.toFixed(digits));
@@ -36,3 +55,7 @@ export function shortCommit(c: string | null): string {
 
 /** Banner text shown wherever a dummy run's numbers appear. */
 export const DUMMY_BANNER = 'DUMMY BACKEND — not model results';
+
+/** Where report.md and report.html receive the publish history (only publishing knows what was published before). */
+export const HISTORY_MD_MARK = '<!-- evalgraph:history -->';
+export const HISTORY_HTML_MARK = '<script type="application/json" id="evalgraph-history">null</script>';

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { Outcome, type SampleResult } from '@evalgraph/core';
 import type { ComparisonResult, SampleHighlight } from '@evalgraph/analysis';
 import { chartSpecs, type ChartSpec } from './charts';
-import { DUMMY_BANNER, fmt, shortCommit } from './format';
-import { embedSamples, type EmbedOptions } from './sample-embed';
+import { DUMMY_BANNER, HISTORY_HTML_MARK, fmt, gpuText, measured, shortCommit } from './format';
+import { embedSamples, embedScores, type EmbedOptions } from './sample-embed';
 import { renderSvg } from './svg';
+import { shortNote } from './markdown';
 import type { Summary } from './summary-schema';
 
 /** Escapes text for HTML content and attribute values. */
@@ -44,45 +45,61 @@ function comparisonCells(c: ComparisonResult, digits = 3): string {
 function readinessTable(s: Summary): string {
   const rows = s.readiness.gates.map(
     (g) =>
-      `<tr class="${g.pass ? 'pass' : 'fail'}" data-gate="${esc(g.gate)}">${td(g.gate)}<td class="verdict">${g.pass ? '✓ pass' : '✗ fail'}</td>${td(g.value === null ? 'not measured' : String(g.value))}${td(g.threshold === null ? '—' : String(g.threshold))}<td class="wrap">${esc(g.reason)}</td></tr>`,
+      `<tr class="${g.pass ? 'pass' : 'fail'}" data-gate="${esc(g.gate)}">${td(g.gate)}<td class="verdict">${g.pass ? '✓ pass' : '✗ fail'}</td>${td(g.value_text)}${td(g.threshold_text)}<td class="wrap">${esc(g.reason)}</td></tr>`,
   );
   return table('readiness', ['gate', 'result', 'value', 'threshold', 'reason'], rows);
 }
 
+/** The primary metric with its interval; datasets as rows when there are more datasets than variants (no sideways scrolling). */
 function overviewGrid(s: Summary): string {
   const byKey = new Map(s.comparisons.matrix.map((r) => [r.key, r]));
-  const rows = s.variants.map((v) => {
-    const cells = s.datasets.map((d) => {
-      const r = byKey.get(`${v.id}/${d}`);
-      return r ? `<td class="num" data-key="${esc(r.key)}" data-value="${r.value}">${esc(fmt.metric(r.value))} <span class="ci">${esc(fmt.ci(r.ci95))}</span></td>` : '<td class="missing">missing</td>';
-    });
-    return `<tr><th scope="row">${esc(v.id)}</th>${cells.join('')}</tr>`;
-  });
-  return table('overview-grid', ['variant', ...s.datasets], rows, 'Primary metric with 95% interval');
+  const cell = (v: string, d: string) => {
+    const r = byKey.get(`${v}/${d}`);
+    return r ? `<td class="num" data-key="${esc(r.key)}" data-value="${r.value}">${esc(fmt.metric(r.value))} <span class="ci">${esc(fmt.ci(r.ci95))}</span></td>` : '<td class="missing">missing</td>';
+  };
+  const caption = 'Primary metric with 95% interval';
+  if (s.variants.length <= s.datasets.length) {
+    const metric = (d: string) => s.comparisons.matrix.find((r) => r.dataset === d)?.metric ?? '—';
+    const rows = s.datasets.map((d) => `<tr><th scope="row">${esc(d)}</th>${td(metric(d))}${s.variants.map((v) => cell(v.id, d)).join('')}</tr>`);
+    return table('overview-grid', ['dataset', 'metric', ...s.variants.map((v) => v.id)], rows, caption);
+  }
+  const rows = s.variants.map((v) => `<tr><th scope="row">${esc(v.id)}</th>${s.datasets.map((d) => cell(v.id, d)).join('')}</tr>`);
+  return table('overview-grid', ['variant', ...s.datasets], rows, caption);
 }
 
 function matrixTable(s: Summary): string {
   const rows = s.comparisons.matrix.map(
     (r) =>
-      `<tr data-key="${esc(r.key)}">${td(r.variant)}${td(r.dataset)}${td(r.metric)}${num(r.value, fmt.metric(r.value), 'value')}${num(r.ci95?.[0], fmt.metric(r.ci95?.[0]), 'ci_low')}${num(r.ci95?.[1], fmt.metric(r.ci95?.[1]), 'ci_high')}${num(r.n, String(r.n), 'n')}${num(r.throughput_tok_s, fmt.tokS(r.throughput_tok_s), 'throughput_tok_s')}${num(r.latency_p50_ms, fmt.ms(r.latency_p50_ms), 'p50')}${num(r.latency_p90_ms, fmt.ms(r.latency_p90_ms), 'p90')}${num(r.latency_p99_ms, fmt.ms(r.latency_p99_ms), 'p99')}${num(r.peak_gpu_memory_gib, fmt.gib(r.peak_gpu_memory_gib), 'peak_gpu_memory_gib')}${num(r.error_rate, fmt.pct(r.error_rate), 'error_rate')}</tr>`,
+      `<tr data-key="${esc(r.key)}">${td(r.variant)}${td(r.dataset)}${td(r.metric)}${num(r.value, fmt.metric(r.value), 'value')}${num(r.ci95?.[0], fmt.metric(r.ci95?.[0]), 'ci_low')}${num(r.ci95?.[1], fmt.metric(r.ci95?.[1]), 'ci_high')}${num(r.n, String(r.n), 'n')}${num(r.throughput_tok_s, measured(r.throughput_tok_s, fmt.tokS, r.throughput_note ? shortNote(r.throughput_note) : null), 'throughput_tok_s')}${num(r.latency_p50_ms, measured(r.latency_p50_ms, fmt.ms), 'p50')}${num(r.latency_p90_ms, measured(r.latency_p90_ms, fmt.ms), 'p90')}${num(r.latency_p99_ms, measured(r.latency_p99_ms, fmt.ms), 'p99')}${num(r.peak_gpu_memory_gib, measured(r.peak_gpu_memory_gib, fmt.gib), 'peak_gpu_memory_gib')}${num(r.error_rate, fmt.pct(r.error_rate), 'error_rate')}</tr>`,
   );
-  return table('matrix-table', ['variant', 'dataset', 'metric', 'value', 'CI low', 'CI high', 'n', 'tok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak GiB', 'error rate'], rows);
+  const note = s.comparisons.matrix.some((r) => r.throughput_note?.startsWith('shared'))
+    ? 'tok/s per cell only where the cell had its server to itself; cells that shared a server are counted once in the table below'
+    : undefined;
+  return table('matrix-table', ['variant', 'dataset', 'metric', 'value', 'CI low', 'CI high', 'n', 'tok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'peak GiB', 'error rate'], rows, note);
+}
+
+function serversTable(s: Summary): string {
+  const rows = s.comparisons.servers.map(
+    (r) =>
+      `<tr data-model="${esc(r.model)}">${td(r.model)}${td(r.server)}${num(r.cells.length, String(r.cells.length), 'cells')}${td(`${r.started_at} → ${r.finished_at}`)}${num(r.window_s, r.window_s.toFixed(1), 'window_s')}${num(r.completion_tokens, String(r.completion_tokens), 'completion_tokens')}${num(r.tok_s, measured(r.tok_s, fmt.tokS, r.note), 'tok_s')}</tr>`,
+  );
+  return table('servers-table', ['model', 'server', 'cells', 'window', 'seconds', 'generated tokens', 'tok/s'], rows, 'Throughput per model server: the tokens of every cell it served, counted once, over the window it served them');
 }
 
 function scalingTable(s: Summary): string {
   const rows = s.comparisons.scaling.map(
     (r) =>
-      `<tr>${td(r.family)}${td(r.dataset)}${td(`${r.small} → ${r.large}`)}${num(r.small_value, fmt.metric(r.small_value))}${num(r.large_value, fmt.metric(r.large_value))}${comparisonCells(r.gain)}${num(r.memory_ratio, fmt.ratio(r.memory_ratio))}${num(r.throughput_ratio, fmt.ratio(r.throughput_ratio))}${num(r.accuracy_per_gib.ratio, fmt.ratio(r.accuracy_per_gib.ratio))}${num(r.accuracy_per_1k_tok_s.ratio, fmt.ratio(r.accuracy_per_1k_tok_s.ratio))}</tr>`,
+      `<tr>${td(r.family)}${td(r.dataset)}${td(r.metric)}${td(`${r.small} → ${r.large}`)}${num(r.small_value, fmt.metric(r.small_value))}${num(r.large_value, fmt.metric(r.large_value))}${comparisonCells(r.gain)}${num(r.memory_ratio, fmt.ratio(r.memory_ratio))}${num(r.throughput_ratio, fmt.ratio(r.throughput_ratio))}${num(r.accuracy_per_gib.ratio, fmt.ratio(r.accuracy_per_gib.ratio))}${num(r.accuracy_per_1k_tok_s.ratio, fmt.ratio(r.accuracy_per_1k_tok_s.ratio))}</tr>`,
   );
-  return table('scaling-table', ['family', 'dataset', 'small → large', 'small', 'large', 'gain', '95% CI', 'p', 'significant', 'memory', 'throughput', 'acc/GiB', 'acc per 1k tok/s'], rows, 'Ratios are large ÷ small');
+  return table('scaling-table', ['family', 'dataset', 'metric', 'small → large', 'small', 'large', 'gain (metric scale)', '95% CI', 'p', 'significant', 'memory', 'throughput', 'metric/GiB', 'metric per 1k tok/s'], rows, 'Gains are on each metric’s own scale; ratios are large ÷ small');
 }
 
 function modesTable(s: Summary): string {
   const rows = s.comparisons.modes.map(
     (r) =>
-      `<tr>${td(r.name)}${td(r.dataset)}${td(`${r.a} vs ${r.b}`)}${num(r.a_value, fmt.metric(r.a_value))}${num(r.b_value, fmt.metric(r.b_value))}${comparisonCells(r.accuracy)}${num(r.completion_tokens.diff, fmt.signed(r.completion_tokens.diff, 0))}${num(r.latency_ms.diff, fmt.signed(r.latency_ms.diff, 0))}</tr>`,
+      `<tr data-dataset="${esc(r.dataset)}">${td(r.name)}${td(r.dataset)}${td(r.metric)}${td(`${r.a} vs ${r.b}`)}${num(r.a_value, fmt.metric(r.a_value))}${num(r.b_value, fmt.metric(r.b_value))}${comparisonCells(r.accuracy)}${num(r.completion_tokens.diff, fmt.signed(r.completion_tokens.diff, 0))}${num(r.latency_ms.diff, fmt.signed(r.latency_ms.diff, 0))}</tr>`,
   );
-  return table('modes-table', ['comparison', 'dataset', 'a vs b', 'a', 'b', 'Δ accuracy', '95% CI', 'p', 'significant', 'Δ tokens/sample', 'Δ latency ms'], rows, 'Δ is a − b on paired samples');
+  return table('modes-table', ['comparison', 'dataset', 'metric', 'a vs b', 'a', 'b', 'Δ metric', '95% CI', 'p', 'significant', 'Δ tokens/sample', 'Δ latency ms'], rows, 'Δ is a − b on paired samples, on the metric’s own scale');
 }
 
 function baselineTable(s: Summary): string {
@@ -119,7 +136,7 @@ function metadataSection(s: Summary): string {
     ['pipeline', `${s.pipeline}${s.production ? ' (production)' : ''}`],
     ['generated', s.generated_at],
     ['git commit', `${m.git_commit ?? 'unknown'}${m.git_dirty ? ' (dirty work tree)' : ''}`],
-    ['GPU', `${m.gpu.name ?? 'unknown'} (${m.gpu.profile}${m.gpu.memory_gib ? `, ${m.gpu.memory_gib} GiB` : ''}${m.gpu.count ? ` × ${m.gpu.count}` : ''})`],
+    ['GPU', m.gpu.used ? `${m.gpu.name ?? 'unknown'} (profile ${m.gpu.profile}${m.gpu.memory_gib ? `, ${m.gpu.memory_gib} GiB` : ''}${m.gpu.count ? ` × ${m.gpu.count}` : ''})` : gpuText(m.gpu)],
     ['backend', m.backends.join(', ') || 'none'],
     ['servers', m.servers.map((x) => `${x.kind}${x.version ? ` ${x.version}` : ''}`).join(', ') || 'none'],
     ['vLLM', m.vllm_versions.join(', ') || 'not used'],
@@ -167,6 +184,30 @@ function sampleBrowser(): string {
 </div>`;
 }
 
+function sideBySide(): string {
+  return `<div class="side" id="side-by-side">
+<div class="controls">
+<label>Dataset <select id="sx-dataset"></select></label>
+<label>Sample <select id="sx-sample"></select></label>
+<label><span>&nbsp;</span><span class="inline"><input type="checkbox" id="sx-differ"> only samples where variants differ</span></label>
+</div>
+<div id="sx-prompt"></div>
+<div class="side-grid" id="sx-grid"></div>
+</div>`;
+}
+
+function compareTwo(): string {
+  return `<div id="compare-two">
+<p class="note">Pick any two variants: per dataset, the difference of the primary metric (a − b, on the metric's own scale) over the samples both answered, with a paired test (exact McNemar for 0/1 scores, a paired z-test on the differences otherwise). Every sample's score is embedded in this page.</p>
+<div class="controls">
+<label>Variant a <select id="cx-a"></select></label>
+<label>Variant b <select id="cx-b"></select></label>
+</div>
+<div class="table-wrap"><table id="cx-table"><thead><tr><th scope="col">dataset</th><th scope="col">metric</th><th scope="col">paired n</th><th scope="col">a</th><th scope="col">b</th><th scope="col">Δ a − b</th><th scope="col">95% CI</th><th scope="col">p</th><th scope="col">test</th><th scope="col">verdict</th></tr></thead><tbody></tbody></table></div>
+<p class="note" id="cx-summary"></p>
+</div>`;
+}
+
 /** One view; its id differs from the #hash that selects it, so selecting a view never scrolls the page. */
 function section(id: string, title: string, body: string): string {
   return `<section id="view-${id}" data-view="${id}" class="view" aria-labelledby="${id}-h"><h2 id="${id}-h">${esc(title)}</h2>${body}</section>`;
@@ -206,7 +247,9 @@ export async function renderHtml(summary: Summary, samples: Readonly<Record<stri
     ['overview', 'Overview'],
     ['matrix', 'Matrix'],
     ['comparisons', 'Comparisons'],
+    ['compare', 'Compare two'],
     ['samples', 'Samples'],
+    ['history', 'History'],
     ['run', 'Run'],
   ];
   const capNote = embedded.cells.some((c) => c.shown < c.total)
@@ -226,19 +269,23 @@ ${banner}${partial}
 <header class="top">
 <h1>evalgraph · ${esc(s.pipeline)}</h1>
 <span class="badge ${s.readiness.pass ? 'ok' : 'bad'}" id="readiness-badge">${s.readiness.pass ? 'ready' : 'not ready'}</span>
-<p class="sub">${esc(s.generated_at)} · commit <code>${esc(shortCommit(s.meta.git_commit))}</code> · ${esc(s.meta.gpu.name ?? s.meta.gpu.profile)} · ${esc(s.meta.backends.join(', ') || 'no backend')}${s.meta.vllm_versions.length ? ` · vLLM ${esc(s.meta.vllm_versions.join(', '))}` : ''} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells</p>
+<p class="sub">${esc(s.generated_at)} · commit <code>${esc(shortCommit(s.meta.git_commit))}</code> · ${esc(gpuText(s.meta.gpu))} · ${esc(s.meta.backends.join(', ') || 'no backend')}${s.meta.vllm_versions.length ? ` · vLLM ${esc(s.meta.vllm_versions.join(', '))}` : ''} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells</p>
 <nav id="views">${views.map(([id, label]) => `<a href="#${id}" data-view="${id}">${label}</a>`).join('')}</nav>
 </header>
 <main>
 ${section('overview', 'Overview', `<h3>Readiness: ${s.readiness.pass ? 'ready' : 'not ready'}</h3>${readinessTable(s)}${chartBlock('overview')}${overviewGrid(s)}`)}
-${section('matrix', 'Performance matrix', `${matrixTable(s)}<h3>Per dataset</h3>${chartBlock('matrix')}`)}
+${section('matrix', 'Performance matrix', `${matrixTable(s)}<h3>Throughput per model server</h3>${serversTable(s)}<h3>Per dataset</h3>${chartBlock('matrix')}`)}
 ${section('comparisons', 'Comparisons', `${chartBlock('comparisons')}${s.comparisons.scaling.length ? `<h3>Scaling: accuracy gain vs cost</h3>${scalingTable(s)}` : ''}${s.comparisons.modes.length ? `<h3>Modes</h3>${modesTable(s)}` : ''}${baselineTable(s)}${problems}${!s.comparisons.scaling.length && !s.comparisons.modes.length && !s.comparisons.baseline ? '<p class="note">The pipeline asks for no scaling, mode or baseline comparison.</p>' : ''}`)}
-${section('samples', 'Samples', `<div class="panels">${disagreementList(s)}${highlightList('longest', 'Longest responses', s.analysis.longest, (h) => `${h.completion_tokens} tokens`)}${highlightList('slowest', 'Slowest samples', s.analysis.slowest, (h) => `${fmt.ms(h.latency_ms)} ms`)}</div><h3>Sample browser</h3>${sampleBrowser()}`)}
+${section('compare', 'Compare any two variants', compareTwo())}
+${section('samples', 'Samples', `<h3>One sample, every variant</h3>${sideBySide()}<div class="panels">${disagreementList(s)}${highlightList('longest', 'Longest responses', s.analysis.longest, (h) => `${h.completion_tokens} tokens`)}${highlightList('slowest', 'Slowest samples', s.analysis.slowest.filter((h) => h.latency_ms > 0), (h) => `${fmt.ms(h.latency_ms)} ms`)}</div><h3>Sample browser</h3>${sampleBrowser()}`)}
+${section('history', 'Published runs', '<div id="history-body"><p class="note">This report has not been published: `npx nx run pipeline-' + esc(s.pipeline) + ':readiness` publishes it and fills in the earlier published runs and what changed since the previous one.</p></div>')}
 ${section('run', 'Run', `${metadataSection(s)}<h3>Outcomes</h3>${outcomesTable(s)}<h3>All metrics</h3>${metricsTable(s)}`)}
 </main>
 <footer><p>Generated by evalgraph from measured results. ${s.dummy ? `<strong>${esc(DUMMY_BANNER)}.</strong>` : ''}</p><p class="note" id="cap-note">${capNote}</p></footer>
 <script type="application/json" id="evalgraph-summary">${scriptJson(embeddableSummary(s))}</script>
 <script type="application/json" id="evalgraph-samples">${scriptJson(embedded)}</script>
+<script type="application/json" id="evalgraph-scores">${scriptJson(embedScores(s))}</script>
+${HISTORY_HTML_MARK}
 <script>${asset('dashboard.js')}</script>
 </body>
 </html>

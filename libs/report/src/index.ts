@@ -10,4 +10,5 @@ export * from './sample-embed';
 export * from './html';
 export * from './tracker';
 export * from './publish';
+export * from './history';
 export * from './report-files';

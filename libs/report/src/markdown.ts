@@ -1,5 +1,5 @@
 import { Outcome } from '@evalgraph/core';
-import { DUMMY_BANNER, fmt, shortCommit } from './format';
+import { DUMMY_BANNER, HISTORY_MD_MARK, fmt, gpuText, measured, shortCommit } from './format';
 import type { Summary } from './summary-schema';
 
 /** GitHub rejects PR comments over 65,536 characters; keep a margin. */
@@ -27,57 +27,107 @@ function header(s: Summary): string {
     lines.push('> [!WARNING]', `> **${DUMMY_BANNER}.** ${n} of ${s.cells.length} cells ran on the in-process dummy backend: these numbers test the pipeline, not a model.`, '');
   }
   if (!s.complete) lines.push(`> [!CAUTION]`, `> **Partial run:** ${s.missing_cells.length} cell(s) have no results.`, '');
-  const gpu = s.meta.gpu.name ? `${s.meta.gpu.name} (${s.meta.gpu.profile})` : s.meta.gpu.profile;
+  const gpu = gpuText(s.meta.gpu);
   const vllm = s.meta.vllm_versions.length ? `vLLM ${s.meta.vllm_versions.join(', ')}` : 'no vLLM';
-  lines.push(`Generated ${s.generated_at} · commit \`${shortCommit(s.meta.git_commit)}\`${s.meta.git_dirty ? ' (dirty)' : ''} · GPU ${gpu} · backend ${s.meta.backends.join(', ') || 'none'} · ${vllm} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`);
+  lines.push(`Generated ${s.generated_at} · commit \`${shortCommit(s.meta.git_commit)}\`${s.meta.git_dirty ? ' (dirty)' : ''} · ${s.meta.gpu.used ? 'GPU ' : ''}${gpu} · backend ${s.meta.backends.join(', ') || 'none'} · ${vllm} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`);
   if (s.description) lines.push('', mdCell(s.description));
   return lines.join('\n');
 }
 
 function readiness(s: Summary): string {
-  const rows = s.readiness.gates.map((g) => [g.gate, g.pass ? '✅ pass' : '❌ fail', g.value === null ? 'not measured' : String(g.value), g.threshold === null ? '—' : String(g.threshold), mdCell(g.reason)]);
+  const rows = s.readiness.gates.map((g) => [g.gate, g.pass ? '✅ pass' : '❌ fail', mdCell(g.value_text), mdCell(g.threshold_text), mdCell(g.reason)]);
   return [`## Readiness: ${s.readiness.pass ? '✅ ready' : '❌ not ready'}`, '', mdTable(['gate', 'result', 'value', 'threshold', 'reason'], rows)].join('\n');
 }
 
-/** variant × dataset grid of the primary metric with its interval: the table most readers want. */
-function overview(s: Summary, limit: number): string {
+/** The best row of a dataset by its metric's direction, when exactly one row has that value. */
+function bestOf(rows: readonly MatrixRow[]): MatrixRow | null {
+  if (rows.length < 2) return null;
+  const best = rows.reduce((a, r) => ((r.higher_is_better ? r.value > a.value : r.value < a.value) ? r : a));
+  return rows.filter((r) => r.value === best.value).length === 1 ? best : null;
+}
+
+/**
+ * The primary metric with its interval. Datasets are rows and variants columns (a pipeline usually has far
+ * more datasets than variants), swapped when there are more variants, so the table stays narrow enough for
+ * a terminal and a GitHub page. The best variant of each dataset is in bold.
+ */
+export function overviewTable(s: Pick<Summary, 'datasets' | 'variants' | 'comparisons'>, limit = Infinity): string {
   const byKey = new Map(s.comparisons.matrix.map((r) => [r.key, r]));
-  const rows = s.variants.map((v) => [
-    mdCell(v.id),
-    ...s.datasets.map((d) => {
-      const r = byKey.get(`${v.id}/${d}`);
-      return r ? `${fmt.metric(r.value)} ${fmt.ci(r.ci95)}` : 'missing';
-    }),
-  ]);
-  return ['## Results (primary metric, 95% CI)', '', mdTable(['variant', ...s.datasets.map(mdCell)], rows, limit)].join('\n');
+  const best = new Set<string>();
+  for (const d of s.datasets) {
+    const b = bestOf(s.comparisons.matrix.filter((r) => r.dataset === d));
+    if (b) best.add(b.key);
+  }
+  const cell = (v: string, d: string) => {
+    const r = byKey.get(`${v}/${d}`);
+    if (!r) return 'missing';
+    return best.has(r.key) ? `**${fmt.metric(r.value)}** ${fmt.ci(r.ci95)}` : `${fmt.metric(r.value)} ${fmt.ci(r.ci95)}`;
+  };
+  const metricOf = (d: string) => s.comparisons.matrix.find((r) => r.dataset === d)?.metric ?? '—';
+  if (s.variants.length <= s.datasets.length) {
+    const rows = s.datasets.map((d) => [mdCell(d), mdCell(metricOf(d)), ...s.variants.map((v) => cell(v.id, d))]);
+    return mdTable(['dataset', 'metric', ...s.variants.map((v) => mdCell(v.id))], rows, limit);
+  }
+  const rows = s.variants.map((v) => [mdCell(v.id), ...s.datasets.map((d) => cell(v.id, d))]);
+  return mdTable(['variant', ...s.datasets.map((d) => `${mdCell(d)} (${mdCell(metricOf(d))})`)], rows, limit);
+}
+
+function overview(s: Summary, limit: number): string {
+  return ['## Results (primary metric, 95% CI; best per dataset in bold)', '', overviewTable(s, limit)].join('\n');
 }
 
 type MatrixRow = Summary['comparisons']['matrix'][number];
 
 /** `tail` marks the p90/p99 latencies, which the tracker leaves out to keep its table narrow. */
 const RESULT_COLUMNS: { header: string; cell: (r: MatrixRow) => string; tail?: true }[] = [
-  { header: 'variant', cell: (r) => mdCell(r.variant) },
-  { header: 'dataset', cell: (r) => mdCell(r.dataset) },
-  { header: 'metric', cell: (r) => mdCell(r.metric) },
-  { header: 'value', cell: (r) => fmt.metric(r.value) },
-  { header: '95% CI', cell: (r) => fmt.ci(r.ci95) },
+  { header: 'cell', cell: (r) => mdCell(r.key) },
   { header: 'n', cell: (r) => String(r.n) },
-  { header: 'tok/s', cell: (r) => fmt.tokS(r.throughput_tok_s) },
-  { header: 'p50 ms', cell: (r) => fmt.ms(r.latency_p50_ms) },
-  { header: 'p90 ms', cell: (r) => fmt.ms(r.latency_p90_ms), tail: true },
-  { header: 'p99 ms', cell: (r) => fmt.ms(r.latency_p99_ms), tail: true },
-  { header: 'peak GiB', cell: (r) => fmt.gib(r.peak_gpu_memory_gib) },
+  { header: 'tok/s', cell: (r) => measured(r.throughput_tok_s, fmt.tokS, r.throughput_note ? shortNote(r.throughput_note) : null) },
+  { header: 'p50 ms', cell: (r) => measured(r.latency_p50_ms, fmt.ms) },
+  { header: 'p90 ms', cell: (r) => measured(r.latency_p90_ms, fmt.ms), tail: true },
+  { header: 'p99 ms', cell: (r) => measured(r.latency_p99_ms, fmt.ms), tail: true },
+  { header: 'peak GiB', cell: (r) => measured(r.peak_gpu_memory_gib, fmt.gib) },
   { header: 'error rate', cell: (r) => fmt.pct(r.error_rate) },
 ];
 
-/** The per-cell results table (one row per matrix entry) shared by the report and the tracker; `tailLatency: false` drops p90/p99. */
+/** A throughput note short enough for a table cell. */
+export function shortNote(note: string): string {
+  return note.startsWith('shared server') ? 'shared server' : note.startsWith('dummy') ? 'not measured' : note;
+}
+
+/** The per-cell cost table (one row per matrix entry) shared by the report and the tracker; `tailLatency: false` drops p90/p99. */
 export function resultsTable(matrix: readonly MatrixRow[], { tailLatency = true, limit = Infinity }: { tailLatency?: boolean; limit?: number } = {}): string {
   const columns = RESULT_COLUMNS.filter((c) => tailLatency || !c.tail);
   return mdTable(columns.map((c) => c.header), matrix.map((r) => columns.map((c) => c.cell(r))), limit);
 }
 
+/** Throughput per model server over the window it served (a server's tokens counted once). */
+export function serversTable(s: Pick<Summary, 'comparisons'>, limit = Infinity): string {
+  return mdTable(
+    ['model', 'server', 'cells', 'seconds', 'generated tokens', 'tok/s'],
+    s.comparisons.servers.map((r) => [mdCell(r.model), mdCell(r.server), String(r.cells.length), r.window_s.toFixed(1), String(r.completion_tokens), measured(r.tok_s, fmt.tokS, r.note)]),
+    limit,
+  );
+}
+
 function matrix(s: Summary, limit: number): string {
-  return ['## Performance matrix', '', resultsTable(s.comparisons.matrix, { limit })].join('\n');
+  const rows = s.comparisons.matrix;
+  const nothing = rows.every((r) => r.throughput_tok_s === null && r.latency_p50_ms === null && r.peak_gpu_memory_gib === null);
+  if (nothing && rows.length) {
+    const dummy = rows.every((r) => r.throughput_note?.startsWith('dummy'));
+    return ['## Cost per cell', '', `Not measured: ${dummy ? 'every cell ran on the dummy backend, which measures no' : 'no cell recorded'} throughput, latency or GPU memory.`].join('\n');
+  }
+  return [
+    '## Cost per cell',
+    '',
+    resultsTable(s.comparisons.matrix, { limit }),
+    '',
+    "_tok/s per cell only where the cell had its server to itself; cells that ran on one server at the same time share its tokens, counted once below._",
+    '',
+    '## Throughput per model server',
+    '',
+    serversTable(s, limit),
+  ].join('\n');
 }
 
 const sig = (c: { significant: boolean; p_value: number | null }) => (c.p_value === null ? 'untested' : c.significant ? '**yes**' : 'no');
@@ -87,6 +137,7 @@ function scalingSection(s: Summary, limit: number): string {
   const rows = s.comparisons.scaling.map((r) => [
     mdCell(r.family),
     mdCell(r.dataset),
+    mdCell(r.metric),
     `${mdCell(r.small)} → ${mdCell(r.large)}`,
     fmt.metric(r.small_value),
     fmt.metric(r.large_value),
@@ -101,9 +152,9 @@ function scalingSection(s: Summary, limit: number): string {
   return [
     '## Scaling: accuracy gain vs cost',
     '',
-    mdTable(['family', 'dataset', 'small → large', 'small', 'large', 'gain [95% CI]', 'p', 'significant', 'memory', 'throughput', 'acc/GiB', 'acc per 1k tok/s'], rows, limit),
+    mdTable(['family', 'dataset', 'metric', 'small → large', 'small', 'large', 'gain [95% CI]', 'p', 'significant', 'memory', 'throughput', 'metric/GiB', 'metric per 1k tok/s'], rows, limit),
     '',
-    '_Ratios are large ÷ small; the gain is paired on the same samples (McNemar for 0/1 outcomes, paired bootstrap otherwise)._',
+    '_Gains are on each metric’s own scale; ratios are large ÷ small; the gain is paired on the same samples (McNemar for 0/1 outcomes, paired bootstrap otherwise)._',
   ].join('\n');
 }
 
@@ -112,6 +163,7 @@ function modesSection(s: Summary, limit: number): string {
   const rows = s.comparisons.modes.map((r) => [
     mdCell(r.name),
     mdCell(r.dataset),
+    mdCell(r.metric),
     `${mdCell(r.a)} vs ${mdCell(r.b)}`,
     fmt.metric(r.a_value),
     fmt.metric(r.b_value),
@@ -123,9 +175,9 @@ function modesSection(s: Summary, limit: number): string {
   return [
     '## Modes',
     '',
-    mdTable(['comparison', 'dataset', 'a vs b', 'a', 'b', 'Δ accuracy [95% CI]', 'p, significant', 'Δ tokens/sample', 'Δ latency ms'], rows, limit),
+    mdTable(['comparison', 'dataset', 'metric', 'a vs b', 'a', 'b', 'Δ metric [95% CI]', 'p, significant', 'Δ tokens/sample', 'Δ latency ms'], rows, limit),
     '',
-    '_Δ is a − b on paired samples._',
+    '_Δ is a − b on paired samples, on the metric’s own scale._',
   ].join('\n');
 }
 
@@ -215,6 +267,7 @@ function render(s: Summary, limit: number): string {
       scalingSection(s, limit),
       modesSection(s, limit),
       baselineSection(s, limit),
+      HISTORY_MD_MARK,
       outcomesSection(s, limit),
       disagreementsSection(s, limit),
       allMetrics(s, limit),

@@ -7,7 +7,28 @@ export type ReadinessInput = Pick<Summary, 'cells' | 'missing_cells' | 'dummy' |
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const list = (xs: string[], max = 4) => xs.slice(0, max).join(', ') + (xs.length > max ? `, … ${xs.length - max} more` : '');
 
-function errorRateGate(s: ReadinessInput, gates: Gates): GateResult {
+type Verdict = Omit<GateResult, 'value_text' | 'threshold_text'>;
+
+const NOT_MEASURED = 'not measured';
+
+/** The gate's value and threshold with their units, so no report shows a bare `0 / 0`. */
+function withText(g: Verdict, cells: number, missing: number): GateResult {
+  const num = (v: GateResult['value'], f: (x: number) => string) => (typeof v === 'number' ? f(v) : NOT_MEASURED);
+  switch (g.gate) {
+    case 'error_rate':
+      return { ...g, value_text: num(g.value, (v) => `${pct(v)} (worst cell)`), threshold_text: num(g.threshold, (v) => `< ${pct(v)}`) };
+    case 'gpu_memory':
+      return { ...g, value_text: num(g.value, (v) => `${pct(v)} of GPU memory`), threshold_text: g.threshold === null ? 'not required' : num(g.threshold, (v) => `< ${pct(v)}`) };
+    case 'throughput':
+      return { ...g, value_text: num(g.value, (v) => `${v.toFixed(1)} tok/s (slowest cell)`), threshold_text: g.threshold === null ? 'not required' : num(g.threshold, (v) => `> ${v} tok/s`) };
+    case 'coverage':
+      return { ...g, value_text: `${cells} of ${cells + missing} cells`, threshold_text: g.reason.startsWith('not required') ? 'not required' : 'every cell' };
+    case 'no_dummy':
+      return { ...g, value_text: g.value ? 'dummy backend used' : 'no dummy backend', threshold_text: g.reason.startsWith('dummy backend allowed') ? 'allowed here' : 'no dummy backend' };
+  }
+}
+
+function errorRateGate(s: ReadinessInput, gates: Gates): Verdict {
   const threshold = gates.max_error_rate;
   if (s.cells.length === 0) return { gate: 'error_rate', pass: false, value: null, threshold, reason: 'not measured: no cell has results' };
   const worst = s.cells.reduce((a, c) => (c.metrics.error_rate > a.metrics.error_rate ? c : a));
@@ -16,10 +37,10 @@ function errorRateGate(s: ReadinessInput, gates: Gates): GateResult {
   return { gate: 'error_rate', pass, value, threshold, reason: `worst cell ${worst.key}: ${pct(value)} ${pass ? '<' : '≥'} ${pct(threshold)}` };
 }
 
-function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): GateResult {
+function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): Verdict {
   const threshold = gates.max_gpu_memory_fraction;
   if (threshold === null) return { gate: 'gpu_memory', pass: true, value: null, threshold, reason: 'not required (gates.max_gpu_memory_fraction: null)' };
-  const fail = (reason: string): GateResult => ({ gate: 'gpu_memory', pass: false, value: null, threshold, reason });
+  const fail = (reason: string): Verdict => ({ gate: 'gpu_memory', pass: false, value: null, threshold, reason });
   if (!gpu) return fail('not measured: no GPU profile');
   if (s.cells.length === 0) return fail('not measured: no cell has results');
   const unmeasured = s.cells.filter((c) => c.metrics.peak_gpu_memory_gib === null);
@@ -35,20 +56,24 @@ function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): Ga
   return { gate: 'gpu_memory', pass, value, threshold, reason: `peak ${peak.toFixed(1)} GiB of ${gpu.memory_gib} GiB (${gpu.name}) in ${worst.key}: ${pct(value)} ${pass ? '<' : '≥'} ${pct(threshold)}` };
 }
 
-function throughputGate(s: ReadinessInput, gates: Gates): GateResult {
+function throughputGate(s: ReadinessInput, gates: Gates): Verdict {
   const threshold = gates.min_throughput_tok_s;
   if (threshold === null) return { gate: 'throughput', pass: true, value: null, threshold, reason: 'not required (gates.min_throughput_tok_s: null)' };
-  const fail = (reason: string): GateResult => ({ gate: 'throughput', pass: false, value: null, threshold, reason });
+  const fail = (reason: string): Verdict => ({ gate: 'throughput', pass: false, value: null, threshold, reason });
   if (s.cells.length === 0) return fail('not measured: no cell has results');
-  const unmeasured = s.cells.filter((c) => c.metrics.throughput_tok_s === null);
-  if (unmeasured.length) return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}`);
+  // A dummy cell's tok/s (results written before it was recorded as null) is not a measurement either.
+  const unmeasured = s.cells.filter((c) => c.metrics.throughput_tok_s === null || c.backend === 'dummy');
+  if (unmeasured.length) {
+    const dummy = unmeasured.filter((c) => c.backend === 'dummy').length;
+    return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}${dummy ? ' (the dummy backend measures no throughput)' : ''}`);
+  }
   const worst = s.cells.reduce((a, c) => (c.metrics.throughput_tok_s! < a.metrics.throughput_tok_s! ? c : a));
   const value = worst.metrics.throughput_tok_s!;
   const pass = value > threshold;
   return { gate: 'throughput', pass, value, threshold, reason: `slowest cell ${worst.key}: ${value.toFixed(1)} tok/s ${pass ? '>' : '≤'} ${threshold} tok/s` };
 }
 
-function coverageGate(s: ReadinessInput, gates: Gates): GateResult {
+function coverageGate(s: ReadinessInput, gates: Gates): Verdict {
   const missing = s.missing_cells.length;
   if (!gates.require_all_models_covered) {
     return { gate: 'coverage', pass: true, value: missing, threshold: 0, reason: `not required (gates.require_all_models_covered: false); ${missing} cell(s) missing` };
@@ -61,7 +86,7 @@ function coverageGate(s: ReadinessInput, gates: Gates): GateResult {
   return { gate: 'coverage', pass: false, value: missing, threshold: 0, reason: `${missing} cell(s) missing: ${list(parts, 3)}` };
 }
 
-function dummyGate(s: ReadinessInput, gates: Gates): GateResult {
+function dummyGate(s: ReadinessInput, gates: Gates): Verdict {
   const dummyCells = s.cells.filter((c) => c.backend === 'dummy').map((c) => c.key);
   const enforced = s.production || gates.forbid_dummy;
   if (!enforced) {
@@ -83,5 +108,5 @@ export function evaluateGates(summary: ReadinessInput, gates: Gates, gpuProfile:
     throughputGate(summary, gates),
     coverageGate(summary, gates),
     dummyGate(summary, gates),
-  ];
+  ].map((g) => withText(g, summary.cells.length, summary.missing_cells.length));
 }

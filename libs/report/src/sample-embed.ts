@@ -85,3 +85,40 @@ export function embedSamples(summary: Summary, samples: Readonly<Record<string, 
     cap = Math.max(10, Math.floor(cap / 2));
   }
 }
+
+/** Every sample's primary-metric value per dataset and variant, aligned by sample, for comparing two variants in the page. */
+export interface EmbeddedScores {
+  datasets: {
+    dataset: string;
+    metric: string;
+    higher_is_better: boolean;
+    /** "task id#sample_index" of each position. */
+    samples: string[];
+    /** variant → value per position (null where that variant has no such sample). */
+    values: Record<string, (number | null)[]>;
+  }[];
+}
+
+/** The per-sample score tables of summary.json, laid out per dataset (ids once, values per variant). */
+export function embedScores(summary: Summary): EmbeddedScores {
+  const out: EmbeddedScores = { datasets: [] };
+  for (const dataset of summary.datasets) {
+    const cells = summary.cells.filter((c) => c.dataset === dataset);
+    if (!cells.length) continue;
+    const keys = new Set<string>();
+    for (const c of cells) for (const [id, row] of Object.entries(c.sample_scores)) row.forEach((v, i) => v !== null && keys.add(`${id}#${i}`));
+    const samples = [...keys].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const values: Record<string, (number | null)[]> = {};
+    for (const c of cells) {
+      values[c.variant] = samples.map((k) => {
+        const at = k.lastIndexOf('#');
+        // Rounded: the page shows 3 decimals, and 6 keep paired sums exact enough while halving the bytes.
+        const v = c.sample_scores[k.slice(0, at)]?.[Number(k.slice(at + 1))];
+        return v === null || v === undefined ? null : Math.round(v * 1e6) / 1e6;
+      });
+    }
+    const primary = cells[0].metrics.metrics.find((m) => m.name === cells[0].metrics.primary);
+    out.datasets.push({ dataset, metric: cells[0].metrics.primary, higher_is_better: primary?.higher_is_better ?? true, samples, values });
+  }
+  return out;
+}

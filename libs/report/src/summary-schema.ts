@@ -9,6 +9,7 @@ import {
   SampleHighlight,
   ScalingRow,
   ScoreTable,
+  ServerThroughputRow,
   jsonSchemaOf,
 } from '@evalgraph/analysis';
 
@@ -23,6 +24,8 @@ export const GateResult = z
     pass: z.boolean(),
     value: z.union([z.number(), z.boolean()]).nullable().describe('the measured value (null when not measured)'),
     threshold: z.union([z.number(), z.boolean()]).nullable(),
+    value_text: z.string().describe('the value as reports show it, with its unit ("not measured" when null)'),
+    threshold_text: z.string().describe('the threshold as reports show it, with its unit'),
     reason: z.string(),
   })
   .strict();
@@ -50,7 +53,7 @@ export const SummaryCell = z
     finished_at: z.string(),
     samples: z.number().int().min(0).describe('lines in samples.jsonl'),
     metrics: MetricsFile.describe('the cell’s metrics.json, unchanged'),
-    sample_scores: ScoreTable.describe('primary score per task id and sample_index, for paired comparisons against this run later'),
+    sample_scores: ScoreTable.describe('primary metric per task id and sample_index, on the metric’s own scale, for paired comparisons against this run later'),
   })
   .strict();
 export type SummaryCell = z.infer<typeof SummaryCell>;
@@ -70,7 +73,15 @@ export const Summary = z
       .object({
         git_commit: z.string().nullable(),
         git_dirty: z.boolean().nullable(),
-        gpu: z.object({ profile: z.string(), name: z.string().nullable(), memory_gib: z.number().nullable(), count: z.number().int().nullable() }).strict(),
+        gpu: z
+          .object({
+            profile: z.string(),
+            name: z.string().nullable().describe("the GPU profile's configured name, not a detected device"),
+            memory_gib: z.number().nullable(),
+            count: z.number().int().nullable(),
+            used: z.boolean().describe('false when every cell ran on the dummy backend: no GPU was involved, and the profile is not hardware the run measured'),
+          })
+          .strict(),
         backends: z.array(z.string()),
         servers: z.array(z.object({ kind: z.string(), version: z.string().nullable() }).strict()),
         vllm_versions: z.array(z.string()),
@@ -88,6 +99,7 @@ export const Summary = z
     comparisons: z
       .object({
         matrix: z.array(MatrixRow),
+        servers: z.array(ServerThroughputRow).describe('tok/s per model server over the window it served (cells on one server at the same time share it)'),
         scaling: z.array(ScalingRow),
         modes: z.array(ModesRow),
         baseline: BaselineReport.nullable(),

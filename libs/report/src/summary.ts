@@ -8,6 +8,8 @@ import {
   performanceMatrix,
   scaling,
   scoreTable,
+  metricOf,
+  serverThroughput,
   type BaselineSummary,
   type BootstrapOptions,
   type LoadedCell,
@@ -53,7 +55,7 @@ function summaryCell(c: LoadedCell): SummaryCell {
     finished_at: c.run.finished_at,
     samples: c.samples.length,
     metrics: c.metrics,
-    sample_scores: scoreTable(c.samples),
+    sample_scores: scoreTable(c.samples, metricOf(c.metrics.primary)),
   };
 }
 
@@ -76,6 +78,7 @@ function comparisons(input: BuildSummaryInput): Summary['comparisons'] {
   const problems: string[] = [];
   const out: Summary['comparisons'] = {
     matrix: performanceMatrix(loaded.cells, { variants: pipeline.variants.map((v) => v.id), datasets: pipeline.datasets }),
+    servers: serverThroughput(loaded.cells),
     scaling: [],
     modes: [],
     baseline: null,
@@ -120,7 +123,7 @@ export function buildSummary(input: BuildSummaryInput): Summary {
     meta: {
       git_commit: input.git?.commit ?? null,
       git_dirty: input.git?.dirty ?? null,
-      gpu: { profile: pipeline.config.gpu, name: gpu?.name ?? null, memory_gib: gpu?.memory_gib ?? null, count: gpu?.count ?? null },
+      gpu: { profile: pipeline.config.gpu, name: gpu?.name ?? null, memory_gib: gpu?.memory_gib ?? null, count: gpu?.count ?? null, used: runs.some((r) => r.backend !== 'dummy') },
       backends: [...new Set(runs.map((r) => r.backend))].sort(),
       servers: uniqueBy(runs.map((r) => ({ kind: r.server.kind, version: r.server.version })), (s) => `${s.kind}\u0000${s.version}`),
       vllm_versions: [...new Set(runs.filter((r) => r.backend === 'vllm' && r.server.version).map((r) => r.server.version as string))].sort(),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '@evalgraph/core';
-import { mdCell, mdTable, resultsTable } from './markdown';
+import { mdCell, mdTable, overviewTable, resultsTable, serversTable } from './markdown';
 import { DUMMY_BANNER, fmt, shortCommit } from './format';
 import type { Summary } from './summary-schema';
 
@@ -24,9 +24,9 @@ export function renderTrackerSection(s: Summary): string {
   if (s.dummy) lines.push(`> **${DUMMY_BANNER}.**`, '');
   const failed = s.readiness.gates.filter((g) => !g.pass);
   lines.push(`**Readiness:** ${s.readiness.pass ? '✅ ready' : `❌ not ready (${failed.map((g) => g.gate).join(', ')})`} · ${s.cells.length}/${s.cells.length + s.missing_cells.length} cells`, '');
-  lines.push(resultsTable(s.comparisons.matrix, { tailLatency: false }));
+  lines.push(overviewTable(s), '', resultsTable(s.comparisons.matrix, { tailLatency: false }), '', serversTable(s));
   if (s.comparisons.scaling.length) {
-    lines.push('', mdTable(['family', 'dataset', 'small → large', 'gain [95% CI]', 'significant', 'memory', 'throughput'], s.comparisons.scaling.map((r) => [mdCell(r.family), mdCell(r.dataset), `${mdCell(r.small)} → ${mdCell(r.large)}`, `${fmt.signed(r.gain.diff)} ${fmt.ci(r.gain.ci95)}`, r.gain.significant ? 'yes' : 'no', fmt.ratio(r.memory_ratio), fmt.ratio(r.throughput_ratio)])));
+    lines.push('', mdTable(['family', 'dataset', 'metric', 'small → large', 'gain [95% CI]', 'significant', 'memory', 'throughput'], s.comparisons.scaling.map((r) => [mdCell(r.family), mdCell(r.dataset), mdCell(r.metric), `${mdCell(r.small)} → ${mdCell(r.large)}`, `${fmt.signed(r.gain.diff)} ${fmt.ci(r.gain.ci95)}`, r.gain.significant ? 'yes' : 'no', fmt.ratio(r.memory_ratio), fmt.ratio(r.throughput_ratio)])));
   }
   if (s.comparisons.baseline) lines.push('', `Against the baseline: ${s.comparisons.baseline.regressions} regression(s), ${s.comparisons.baseline.improvements} improvement(s).`);
   return lines.join('\n');

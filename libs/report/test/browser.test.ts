@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { DUMMY_BANNER, renderHtml } from '../src';
+import { DUMMY_BANNER, fmt, nextHistory, renderHtml, withHistory } from '../src';
 import { build, tempDirs } from './helpers';
 
 const CHROMIUM = process.env.EVALGRAPH_CHROMIUM ?? '/usr/bin/chromium';
@@ -66,7 +66,7 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
   const visible = (sel: string) => page.locator(sel).first().isVisible();
 
   it('shows every view with the dummy banner on top', async () => {
-    for (const view of ['overview', 'matrix', 'comparisons', 'samples', 'run']) {
+    for (const view of ['overview', 'matrix', 'comparisons', 'compare', 'samples', 'history', 'run']) {
       await page.click(`nav a[data-view="${view}"]`);
       // The view switches on the hash change, a task after the click: wait for it (bounded) rather than race it.
       await page.locator(`section#view-${view}`).waitFor({ state: 'visible', timeout: 10_000 });
@@ -142,12 +142,139 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
     expect(await page.locator('#sb-detail-title').textContent()).toContain(longest.id);
   });
 
+  /** Pixel statistics of a PNG, computed in a blank page's canvas (the report's CSP is not involved). */
+  async function pixelStats(png: Buffer): Promise<{ width: number; height: number; distinct: number; stddev: number }> {
+    const probe = await context.newPage();
+    try {
+      await probe.goto('about:blank');
+      return (await probe.evaluate(`new Promise((resolve) => {
+        const img = new Image();
+        img.onload = () => {
+          const c = document.createElement('canvas');
+          c.width = img.width; c.height = img.height;
+          const g = c.getContext('2d');
+          g.drawImage(img, 0, 0);
+          const d = g.getImageData(0, 0, c.width, c.height).data;
+          const seen = new Set();
+          let sum = 0, sq = 0, n = 0;
+          for (let i = 0; i < d.length; i += 4) {
+            const lum = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+            sum += lum; sq += lum * lum; n++;
+            seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+          }
+          const mean = sum / n;
+          resolve({ width: c.width, height: c.height, distinct: seen.size, stddev: Math.sqrt(sq / n - mean * mean) });
+        };
+        img.src = 'data:image/png;base64,${png.toString('base64')}';
+      })`)) as { width: number; height: number; distinct: number; stddev: number };
+    } finally {
+      await probe.close();
+    }
+  }
+
+  it('colours each heatmap column on its own scale and never cuts a variant name; the screenshot is not blank', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${url}#overview`);
+    const labels = await page.$$eval('#chart-heatmap g.role-axis-label text', (ts) => ts.map((t) => t.textContent ?? ''));
+    for (const v of built.summary.variants) expect(labels).toContain(v.id);
+    expect(labels.some((l) => l.includes('…'))).toBe(false);
+    // The best cell of every dataset gets the same (darkest) colour, whatever that dataset's scale.
+    const fills = await page.$$eval('#chart-heatmap g.mark-rect.role-mark path', (ps) => ps.map((p) => p.getAttribute('fill')));
+    const rows = built.summary.comparisons.matrix;
+    expect(fills).toHaveLength(rows.length);
+    const bestFill = built.summary.datasets.map((d) => {
+      const inD = rows.map((r, i) => ({ r, i })).filter((x) => x.r.dataset === d);
+      const best = inD.reduce((a, x) => (x.r.value > a.r.value ? x : a));
+      const worst = inD.reduce((a, x) => (x.r.value < a.r.value ? x : a));
+      expect(fills[best.i], d).not.toBe(fills[worst.i]);
+      return fills[best.i];
+    });
+    expect(new Set(bestFill).size).toBe(1);
+
+    const shot = await page.locator('#chart-heatmap svg').screenshot();
+    const st = await pixelStats(shot);
+    const box = (await page.locator('#chart-heatmap svg').boundingBox())!;
+    expect(st.width).toBe(Math.round(box.width));
+    expect(st.width).toBeGreaterThan(300);
+    expect(st.height).toBeGreaterThan(100);
+    expect(st.distinct).toBeGreaterThan(20);
+    expect(st.stddev).toBeGreaterThan(10);
+  });
+
+  it('shows one sample side by side across every variant; the screenshot is not blank', async () => {
+    await page.goto('about:blank'); // a fresh load: no sample detail left open by an earlier test
+    await page.goto(`${url}#samples`);
+    await page.selectOption('#sx-dataset', 'gsm8k');
+    const first = await page.$eval('#sx-sample', (s) => (s as unknown as { value: string }).value);
+    const [id, index] = [first.slice(0, first.lastIndexOf('#')), Number(first.slice(first.lastIndexOf('#') + 1))];
+    const cards = page.locator('#sx-grid .side-card');
+    expect(await cards.count()).toBe(built.summary.variants.length);
+    expect(await cards.evaluateAll((cs) => cs.map((c) => c.getAttribute('data-variant')))).toEqual(built.summary.variants.map((v) => v.id));
+    for (const v of built.summary.variants) {
+      const sample = built.samples[`${v.id}/gsm8k`].find((s) => s.id === id && s.sample_index === index)!;
+      const text = (await page.locator(`#sx-grid .side-card[data-variant="${v.id}"]`).textContent())!;
+      expect(text).toContain(sample.response);
+      expect(text).toContain(sample.outcome);
+    }
+    expect(await page.locator('#sx-prompt').textContent()).toContain(built.samples['qwen3-8b/gsm8k'].find((s) => s.id === id)!.prompt);
+    // "Only where variants differ" keeps just the samples whose scores disagree.
+    await page.check('#sx-differ');
+    const differing = await page.$$eval('#sx-sample option', (os) => os.map((o) => (o as unknown as { value: string }).value));
+    for (const k of differing) {
+      const [i, j] = [k.slice(0, k.lastIndexOf('#')), Number(k.slice(k.lastIndexOf('#') + 1))];
+      const scores = built.summary.variants.map((v) => built.samples[`${v.id}/gsm8k`].find((s) => s.id === i && s.sample_index === j)!.score);
+      expect(new Set(scores).size, k).toBeGreaterThan(1);
+    }
+    const el = page.locator('#side-by-side');
+    const st = await pixelStats(await el.screenshot());
+    const box = (await el.boundingBox())!;
+    expect(st.width).toBe(Math.round(box.width));
+    expect(st.height).toBeGreaterThan(150);
+    expect(st.distinct).toBeGreaterThan(20);
+    expect(st.stddev).toBeGreaterThan(5);
+  });
+
+  it('compares any two variants on demand with paired per-dataset deltas', async () => {
+    await page.goto(`${url}#compare`);
+    await page.selectOption('#cx-a', 'qwen3-14b');
+    await page.selectOption('#cx-b', 'qwen3-8b');
+    // The same pair as the pipeline's scaling comparison: the page must agree with summary.json.
+    for (const r of built.summary.comparisons.scaling) {
+      const row = page.locator(`#cx-table tbody tr[data-dataset="${r.dataset}"]`);
+      const diff = Number(await row.locator('td[data-value]').getAttribute('data-value'));
+      expect(diff, r.dataset).toBeCloseTo(r.gain.diff, 5);
+      const cells = await row.locator('td').allTextContents();
+      expect(Number(cells[2]), r.dataset).toBe(r.gain.n_paired);
+      if (r.gain.test === 'mcnemar-exact') expect(cells[7], r.dataset).toBe(fmt.p(r.gain.p_value));
+    }
+    // Any other pair, not declared in the pipeline, works too.
+    await page.selectOption('#cx-a', 'qwen3-8b-thinking');
+    await page.selectOption('#cx-b', 'qwen3-14b');
+    const mean = (k: string) => built.samples[k].reduce((a, s) => a + s.score, 0) / built.samples[k].length;
+    const gsm = Number(await page.locator('#cx-table tbody tr[data-dataset="gsm8k"] td[data-value]').getAttribute('data-value'));
+    expect(gsm).toBeCloseTo(mean('qwen3-8b-thinking/gsm8k') - mean('qwen3-14b/gsm8k'), 5);
+    expect(await page.locator('#cx-summary').textContent()).toMatch(/^qwen3-8b-thinking vs qwen3-14b: 3 dataset\(s\) compared/);
+  });
+
+  it('lists the published runs and what changed since the previous one', async () => {
+    expect(await page.goto(`${url}#history`).then(() => page.locator('#history-body').textContent())).toContain('has not been published');
+    const again = build(tmp(), { variants: [{ id: 'qwen3-8b', accuracy: 0.9, backend: 'dummy' }, { id: 'qwen3-14b', accuracy: 0.78, backend: 'dummy' }], comparisons: [] }, { generatedAt: '2026-02-05T00:00:00.000Z' }).summary;
+    const h = nextHistory(nextHistory(null, null, built.summary, '2026-02-04T00:00:00.000Z'), built.summary, again, '2026-02-05T01:00:00.000Z');
+    const file = join(tmp(), 'published.html');
+    writeFileSync(file, (withHistory({ 'report.html': await renderHtml(again, {}) }, h)['report.html']) as string);
+    await page.goto(`${pathToFileURL(file).href}#history`);
+    expect(await page.locator('#history-runs tbody tr').count()).toBe(2);
+    const changes = await page.locator('#history-changes tbody tr').allTextContents();
+    expect(changes.some((t) => t.startsWith('qwen3-8b/gsm8k') && t.includes('improvement'))).toBe(true);
+    expect(await page.locator('#history-body').textContent()).toContain('Cells removed: qwen3-8b-thinking/');
+  });
+
   it('saves readable screenshots at desktop and phone width', async () => {
     mkdirSync(shotDir, { recursive: true });
     const shots: string[] = [];
     for (const [name, width, height] of [['desktop', 1280, 900], ['phone', 390, 844]] as const) {
       await page.setViewportSize({ width, height });
-      for (const view of ['overview', 'comparisons']) {
+      for (const view of ['overview', 'comparisons', 'samples', 'compare']) {
         await page.goto('about:blank');
         await page.goto(`${url}#${view}`);
         // At phone width the page itself never scrolls sideways: wide tables and charts scroll in their own boxes.

@@ -28,7 +28,7 @@ describe('renderMarkdown', () => {
     expect(big.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
     expect(big).toMatch(/\| … \d+ more rows in summary\.json and report\.html \|/);
     expect(big).toContain('## Readiness');
-    expect(big).toContain('## Performance matrix');
+    expect(big).toContain('## Cost per cell');
   });
 
   it('shows the dummy banner first when any cell used the dummy backend', () => {
@@ -36,6 +36,30 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(dummy);
     expect(md.split('\n').slice(0, 5).join('\n')).toContain(`**${DUMMY_BANNER}.** 1 of 2 cells ran on the in-process dummy backend`);
     expect(renderMarkdown(summary)).not.toContain(DUMMY_BANNER);
+  });
+
+  it('shows nothing from the dummy backend as a measurement, and no bare 0 / 0 gate', () => {
+    const { summary: dummy } = build(tmp(), { datasets: [{ name: 'gsm8k', tasks: 20 }], comparisons: [], variants: [{ id: 'a', accuracy: 0.5, backend: 'dummy', throughput: 5_773_657 }] });
+    const md = renderMarkdown(dummy);
+    expect(dummy.meta.gpu.used).toBe(false);
+    expect(md).not.toContain('NVIDIA H100');
+    expect(md).toContain('no GPU used (dummy backend');
+    expect(md).not.toMatch(/5773657|5,773,657/);
+    expect(dummy.comparisons.matrix[0]).toMatchObject({ throughput_tok_s: null, throughput_note: 'dummy backend: not measured' });
+    expect(dummy.comparisons.servers[0]).toMatchObject({ tok_s: null, note: 'dummy backend: not measured' });
+    expect(md).toContain('## Cost per cell\n\nNot measured: every cell ran on the dummy backend, which measures no throughput, latency or GPU memory.');
+    const gates = md.slice(md.indexOf('## Readiness'), md.indexOf('## Results'));
+    expect(gates).not.toMatch(/\| 0 \| 0 \|/);
+    expect(gates).toContain('| coverage | ✅ pass | 1 of 1 cells | every cell |');
+  });
+
+  it('keeps the main table narrow: datasets as rows when there are fewer variants', () => {
+    const many = Array.from({ length: 17 }, (_, i) => ({ name: `d${i}`, tasks: 5 }));
+    const { summary: wide } = build(tmp(), { datasets: many, comparisons: [], variants: [{ id: 'a', accuracy: 0.5 }, { id: 'b', accuracy: 0.6 }, { id: 'c', accuracy: 0.7 }] });
+    const md = renderMarkdown(wide);
+    const header = md.slice(md.indexOf('## Results')).split('\n')[2];
+    expect(header).toBe('| dataset | metric | a | b | c |');
+    for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) expect(block.split('\n')[0].split(' | ').length, block.split('\n')[0]).toBeLessThanOrEqual(10);
   });
 
   it('escapes table-breaking text', () => {
@@ -55,7 +79,7 @@ describe('renderHtml (static checks)', () => {
     expect(html).not.toMatch(/\b(src|href|xlink:href)\s*=\s*["']?\s*(https?:|\/\/|ftp:)/i);
     expect(html).not.toMatch(/url\((?!#)|@import|@font-face/i); // url(#id) is an in-document SVG gradient
     // Sample text contains "</script>": it must stay inside the JSON, escaped.
-    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    expect(html.match(/<\/script>/g)).toHaveLength(5);
     expect((html.match(/<svg\b/g) ?? []).length).toBeGreaterThanOrEqual(5);
     expect(html).toContain(DUMMY_BANNER);
   });

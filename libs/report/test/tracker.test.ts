@@ -24,7 +24,7 @@ describe('updateTracker', () => {
     expect(after.subarray(after.length - tail.length).equals(tail)).toBe(true);
     const section = after.subarray(s, after.length - tail.length).toString('utf8');
     expect(section).not.toContain('99.9%');
-    expect(section).toContain('| qwen3-8b | gsm8k |');
+    expect(section).toContain('| qwen3-8b/gsm8k |');
     expect(section.replace(/\r\n/g, '')).not.toContain('\n'); // keeps the file's CRLF line ends
 
     // Same numbers again: nothing to write. Different numbers: only the section changes.

@@ -62,7 +62,7 @@ export const MetricsFile = z
     requests: z.object({ total: z.number().int(), sent: z.number().int(), from_cache: z.number().int(), failed: z.number().int(), retried: z.number().int() }).strict(),
     tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }).strict(),
     latency_ms: LatencyStats.nullable(),
-    throughput_tok_s: z.number().min(0).nullable().describe('generated tokens per second of wall time (null when nothing was generated)'),
+    throughput_tok_s: z.number().min(0).nullable().describe("this cell's generated tokens per second of its wall time (null when nothing was generated or on the dummy backend); cells that shared a server overlap, so reports sum tokens per server"),
     wall_s: z.number().min(0),
     peak_gpu_memory_gib: z.number().min(0).nullable(),
     kv_cache_usage_max: z.number().min(0).max(1).nullable(),

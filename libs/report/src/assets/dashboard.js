@@ -169,4 +169,201 @@
     ? 'Embedded ' + rows.length + ' samples (up to ' + data.cap + ' per cell). Per cell: ' + data.cells.map(function (c) { return c.key + ' ' + c.shown + '/' + c.total; }).join(', ') + '.'
     : 'All ' + rows.length + ' samples are embedded.';
   render();
+
+  // One sample, every variant: the prompt once, then each variant's answer side by side.
+  var summary = JSON.parse($('evalgraph-summary').textContent);
+  var variantOrder = summary.variants.map(function (v) { return v.id; });
+  var sampleKey = function (r) { return r.id + '#' + r.sample_index; };
+  var byDataset = {};
+  rows.forEach(function (r) {
+    var d = byDataset[r.dataset] || (byDataset[r.dataset] = { keys: [], byKey: {} });
+    var k = sampleKey(r);
+    if (!d.byKey[k]) { d.byKey[k] = {}; d.keys.push(k); }
+    d.byKey[k][r.variant] = r;
+  });
+  function differs(group) {
+    var seen = {};
+    Object.keys(group).forEach(function (v) { seen[group[v].score] = true; });
+    return Object.keys(seen).length > 1;
+  }
+  function sxSamples() {
+    var d = byDataset[$('sx-dataset').value];
+    if (!d) return [];
+    return d.keys.filter(function (k) { return !$('sx-differ').checked || differs(d.byKey[k]); });
+  }
+  function sxFillSamples() {
+    var sel = $('sx-sample');
+    sel.textContent = '';
+    var d = byDataset[$('sx-dataset').value];
+    sxSamples().forEach(function (k) {
+      var o = document.createElement('option');
+      var group = d.byKey[k];
+      o.value = k;
+      o.textContent = k.replace(/#0$/, '') + ' — ' + variantOrder.filter(function (v) { return group[v]; }).map(function (v) { return group[v].outcome; }).join(' / ');
+      sel.appendChild(o);
+    });
+    sxRender();
+  }
+  function sxRender() {
+    var grid = $('sx-grid');
+    var prompt = $('sx-prompt');
+    grid.textContent = '';
+    prompt.textContent = '';
+    var d = byDataset[$('sx-dataset').value];
+    var group = d && d.byKey[$('sx-sample').value];
+    if (!group) { prompt.textContent = 'No embedded sample matches.'; return; }
+    var first = group[variantOrder.filter(function (v) { return group[v]; })[0]];
+    block(prompt, 'Prompt (' + first.variant + ')', text(first.raw[col.prompt]));
+    block(prompt, 'Target', text(first.raw[col.target]));
+    var shown = variantOrder.filter(function (v) { return group[v]; });
+    grid.style.gridTemplateColumns = 'repeat(' + shown.length + ', minmax(220px, 1fr))';
+    shown.forEach(function (v) {
+      var r = group[v];
+      var card = document.createElement('div');
+      card.className = 'side-card ' + (r.outcome === 'correct' ? 'good' : 'bad');
+      card.setAttribute('data-variant', v);
+      var h = document.createElement('h4');
+      h.textContent = v;
+      card.appendChild(h);
+      var p = document.createElement('p');
+      p.className = 'note';
+      p.textContent = r.outcome + ' · score ' + (Math.round(r.score * 1000) / 1000) + ' · ' + r.completion_tokens + ' tokens' + (r.latency_ms > 0 ? ' · ' + Math.round(r.latency_ms) + ' ms' : '');
+      card.appendChild(p);
+      block(card, 'Extracted answer', text(r.raw[col.extracted]));
+      block(card, 'Response', text(r.raw[col.response]));
+      block(card, 'Reasoning', text(r.raw[col.reasoning]));
+      grid.appendChild(card);
+    });
+  }
+  fill($('sx-dataset'), summary.datasets.filter(function (d) { return byDataset[d]; }));
+  $('sx-dataset').addEventListener('change', sxFillSamples);
+  $('sx-differ').addEventListener('change', sxFillSamples);
+  $('sx-sample').addEventListener('change', sxRender);
+  sxFillSamples();
+
+  // Any two variants, compared on demand over the samples both answered.
+  var scores = JSON.parse($('evalgraph-scores').textContent);
+  function logChoose(n, k) {
+    var s = 0;
+    for (var i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+    return s;
+  }
+  function mcnemar(b10, b01) {
+    var n = b10 + b01;
+    if (n === 0) return 1;
+    var k = Math.min(b10, b01);
+    var cdf = 0;
+    for (var i = 0; i <= k; i++) cdf += Math.exp(logChoose(n, i) - n * Math.LN2);
+    return Math.min(1, 2 * cdf);
+  }
+  function normalP(z) {
+    // Two-sided p of a standard normal (Abramowitz–Stegun 7.1.26 erfc approximation, |error| < 1.5e-7).
+    var x = Math.abs(z) / Math.SQRT2;
+    var t = 1 / (1 + 0.3275911 * x);
+    var erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+    return Math.min(1, erfc);
+  }
+  function pairedCompare(xa, xb) {
+    var a = [], b = [];
+    for (var i = 0; i < xa.length; i++) if (xa[i] !== null && xb[i] !== null) { a.push(xa[i]); b.push(xb[i]); }
+    var n = a.length;
+    if (!n) return null;
+    var ma = 0, mb = 0, binary = true, b10 = 0, b01 = 0;
+    for (i = 0; i < n; i++) {
+      ma += a[i]; mb += b[i];
+      if ((a[i] !== 0 && a[i] !== 1) || (b[i] !== 0 && b[i] !== 1)) binary = false;
+      if (a[i] === 1 && b[i] === 0) b10++;
+      if (a[i] === 0 && b[i] === 1) b01++;
+    }
+    ma /= n; mb /= n;
+    var diff = ma - mb, v = 0;
+    for (i = 0; i < n; i++) { var e = a[i] - b[i] - diff; v += e * e; }
+    var se = n > 1 ? Math.sqrt(v / (n - 1) / n) : null;
+    var p = binary ? mcnemar(b10, b01) : se === null ? null : se === 0 ? (diff === 0 ? 1 : 0) : normalP(diff / se);
+    return { n: n, a: ma, b: mb, diff: diff, ci: se === null ? null : [diff - 1.959964 * se, diff + 1.959964 * se], p: p, test: binary ? 'McNemar exact' : 'paired z' };
+  }
+  var f3 = function (x) { return x === null || x === undefined ? '—' : x.toFixed(3); };
+  var fp = function (p) { return p === null ? '—' : p < 1e-4 ? '<0.0001' : p.toFixed(4); };
+  function cxRender() {
+    var va = $('cx-a').value, vb = $('cx-b').value;
+    var body = document.querySelector('#cx-table tbody');
+    body.textContent = '';
+    var better = 0, worse = 0, compared = 0;
+    scores.datasets.forEach(function (d) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-dataset', d.dataset);
+      var c = d.values[va] && d.values[vb] && va !== vb ? pairedCompare(d.values[va], d.values[vb]) : null;
+      var sig = c && c.p !== null && c.p < 0.05;
+      var up = c && (d.higher_is_better ? c.diff > 0 : c.diff < 0);
+      if (c) { compared++; if (sig && up) better++; if (sig && !up) worse++; }
+      var cells = c
+        ? [d.dataset, d.metric, String(c.n), f3(c.a), f3(c.b), (c.diff >= 0 ? '+' : '') + f3(c.diff), c.ci ? '[' + f3(c.ci[0]) + ', ' + f3(c.ci[1]) + ']' : '—', fp(c.p), c.test, sig ? (up ? 'a better' : 'b better') : 'no significant difference']
+        : [d.dataset, d.metric, '0', '—', '—', '—', '—', '—', '—', va === vb ? 'same variant' : 'not run by both'];
+      cells.forEach(function (x, i) {
+        var td = document.createElement('td');
+        td.textContent = x;
+        if (i >= 2 && i <= 7) td.className = 'num';
+        if (i === 5 && c) td.setAttribute('data-value', String(c.diff));
+        tr.appendChild(td);
+      });
+      if (sig) tr.className = up ? 'up' : 'down';
+      body.appendChild(tr);
+    });
+    $('cx-summary').textContent = va === vb ? 'Pick two different variants.' : va + ' vs ' + vb + ': ' + compared + ' dataset(s) compared; a significantly better on ' + better + ', worse on ' + worse + ' (p < 0.05, not corrected for multiple comparisons).';
+  }
+  fill($('cx-a'), variantOrder);
+  fill($('cx-b'), variantOrder);
+  if (variantOrder.length > 1) $('cx-b').value = variantOrder[1];
+  $('cx-a').addEventListener('change', cxRender);
+  $('cx-b').addEventListener('change', cxRender);
+  cxRender();
+
+  // History: filled in when the report is published (null in a candidate report).
+  var history = JSON.parse($('evalgraph-history').textContent);
+  function el(tag, textValue, cls) {
+    var e = document.createElement(tag);
+    if (textValue !== undefined && textValue !== null) e.textContent = textValue;
+    if (cls) e.className = cls;
+    return e;
+  }
+  function simpleTable(id, head, bodyRows) {
+    var wrap = el('div', null, 'table-wrap');
+    var t = el('table');
+    t.id = id;
+    var thead = el('thead'), tr = el('tr');
+    head.forEach(function (h) { var th = el('th', h); th.scope = 'col'; tr.appendChild(th); });
+    thead.appendChild(tr);
+    t.appendChild(thead);
+    var tb = el('tbody');
+    bodyRows.forEach(function (r) {
+      var row = el('tr', null, r.cls || '');
+      r.cells.forEach(function (x) { row.appendChild(el('td', x)); });
+      tb.appendChild(row);
+    });
+    t.appendChild(tb);
+    wrap.appendChild(t);
+    return wrap;
+  }
+  if (history) {
+    var hb = $('history-body');
+    hb.textContent = '';
+    var short = function (c) { return c ? c.slice(0, 12) : 'unknown'; };
+    hb.appendChild(simpleTable('history-runs', ['published', 'generated', 'commit', 'cells', 'backend'], history.runs.map(function (r, i) {
+      return { cells: [r.published_at + (i === 0 ? ' (this report)' : ''), r.generated_at, short(r.git_commit), String(r.cells), r.dummy ? 'dummy' : 'model'] };
+    })));
+    if (!history.changes) hb.appendChild(el('p', 'First published run: nothing to compare with.', 'note'));
+    else {
+      var ch = history.changes, b = ch.comparison;
+      hb.appendChild(el('h3', 'Since the run published ' + ch.since.published_at + ' (commit ' + short(ch.since.git_commit) + '): ' + b.regressions + ' regression(s), ' + b.improvements + ' improvement(s)'));
+      var changed = b.rows.filter(function (r) { return (r.primary || r.regression || r.improvement) && (r.comparison.diff !== 0 || r.regression || r.improvement); });
+      changed.sort(function (x, y) { return (y.regression - x.regression) || (y.improvement - x.improvement) || Math.abs(y.comparison.diff) - Math.abs(x.comparison.diff); });
+      if (changed.length) hb.appendChild(simpleTable('history-changes', ['cell', 'metric', 'before', 'now', 'Δ', '95% CI', 'p', 'test', 'verdict'], changed.map(function (r) {
+        var c = r.comparison;
+        return { cls: r.regression ? 'fail' : r.improvement ? 'up' : '', cells: [r.key, r.metric, f3(r.baseline), f3(r.current), (c.diff >= 0 ? '+' : '') + f3(c.diff), c.ci95 ? '[' + f3(c.ci95[0]) + ', ' + f3(c.ci95[1]) + ']' : '—', fp(c.p_value), c.test, r.regression ? 'regression' : r.improvement ? 'improvement' : 'not significant'] };
+      })));
+      else hb.appendChild(el('p', 'No primary metric changed.', 'note'));
+      if (b.new_in_current.length) hb.appendChild(el('p', 'Cells added: ' + b.new_in_current.join(', ') + '.'));
+      if (b.missing_in_current.length) hb.appendChild(el('p', 'Cells removed: ' + b.missing_in_current.join(', ') + '.'));
+    }
+  }
 })();

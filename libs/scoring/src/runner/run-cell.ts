@@ -129,7 +129,8 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
       latency_ms: latencies.length
         ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(...latencies) }
         : null,
-      throughput_tok_s: stats.completionTokens > 0 && wallS > 0 ? stats.completionTokens / wallS : null,
+      // The dummy backend answers in-process in microseconds: its tokens per second measure nothing.
+      throughput_tok_s: input.backend.kind !== 'dummy' && stats.completionTokens > 0 && wallS > 0 ? stats.completionTokens / wallS : null,
       wall_s: wallS,
       peak_gpu_memory_gib: stats.peakGpuMemoryGiB,
       kv_cache_usage_max: stats.kvCacheUsageMax,

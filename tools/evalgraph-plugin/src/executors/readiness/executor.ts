@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolvePipeline } from '@evalgraph/core';
-import { formatGates, publishDecision, publishReport, readSummary, updateTracker } from '@evalgraph/report';
+import { formatGates, nextHistory, publishDecision, publishReport, readPublished, readSummary, updateTracker, withHistory } from '@evalgraph/report';
 import { reportError } from '../../shared/report-error';
 import { pipelinePaths } from '../../shared/pipeline-paths';
 
@@ -23,7 +23,10 @@ export default async function readinessExecutor(options: { pipeline: string }, c
       return { success: false };
     }
     const files = Object.fromEntries(readdirSync(paths.candidate).map((f) => [f, readFileSync(join(paths.candidate, f))]));
-    const result = publishReport(paths.dir, files, { ready: true });
+    // Only publishing knows what was published before: the history goes into the published files, not the candidate.
+    const previous = readPublished(paths.dir);
+    const history = nextHistory(previous.history, previous.summary, summary, new Date().toISOString());
+    const result = publishReport(paths.dir, withHistory(files, history), { ready: true });
     console.log(`published ${result.files.join(', ')} in results/${options.pipeline}/`);
     const tracker = resolvePipeline(root, options.pipeline).config.tracker;
     if (tracker && updateTracker(resolve(root, tracker), summary)) console.log(`tracker ${tracker} updated`);
