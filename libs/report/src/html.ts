@@ -107,7 +107,7 @@ function metricsTable(s: Summary): string {
   const rows = s.cells.flatMap((c) =>
     c.metrics.metrics.map(
       (m) =>
-        `<tr data-key="${esc(c.key)}" data-metric="${esc(m.name)}">${td(c.key)}${td(m.name + (m.name === c.metrics.primary ? ' (primary)' : ''))}${num(m.value, fmt.metric(m.value), 'value')}${num(m.stderr, fmt.metric(m.stderr), 'stderr')}${num(m.ci95?.[0], fmt.metric(m.ci95?.[0]), 'ci_low')}${num(m.ci95?.[1], fmt.metric(m.ci95?.[1]), 'ci_high')}${num(m.n, String(m.n), 'n')}</tr>`,
+        `<tr data-key="${esc(c.key)}" data-metric="${esc(m.name)}">${td(c.key)}${td(m.name + (m.name === c.metrics.primary ? ' (primary)' : '') + (m.reference ? ` — ${m.reference}` : ''))}${num(m.value, fmt.metric(m.value), 'value')}${num(m.stderr, fmt.metric(m.stderr), 'stderr')}${num(m.ci95?.[0], fmt.metric(m.ci95?.[0]), 'ci_low')}${num(m.ci95?.[1], fmt.metric(m.ci95?.[1]), 'ci_high')}${num(m.n, String(m.n), 'n')}</tr>`,
     ),
   );
   return table('metrics-table', ['cell', 'metric', 'value', 'stderr', 'CI low', 'CI high', 'n'], rows);

@@ -166,7 +166,7 @@ function outcomesSection(s: Summary, limit: number): string {
 
 function allMetrics(s: Summary, limit: number): string {
   const rows = s.cells.flatMap((c) =>
-    c.metrics.metrics.map((m) => [mdCell(c.key), mdCell(m.name) + (m.name === c.metrics.primary ? ' (primary)' : ''), fmt.metric(m.value), fmt.metric(m.stderr), fmt.ci(m.ci95), String(m.n)]),
+    c.metrics.metrics.map((m) => [mdCell(c.key), mdCell(m.name) + (m.name === c.metrics.primary ? ' (primary)' : '') + (m.reference ? ` <sub>${mdCell(m.reference)}</sub>` : ''), fmt.metric(m.value), fmt.metric(m.stderr), fmt.ci(m.ci95), String(m.n)]),
   );
   return ['## All metrics', '', mdTable(['cell', 'metric', 'value', 'stderr', '95% CI', 'n'], rows, limit)].join('\n');
 }
