@@ -71,8 +71,9 @@ export function fixFracs(string: string): string {
   return newStr;
 }
 
-// Python's int(str): surrounding whitespace, a sign, decimal digits with single underscores between them.
-const PY_INT = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
+// Python's int(str): surrounding whitespace (str.isspace() except \x1c-\x1f, which int() refuses), a sign,
+// decimal digits with single underscores between them.
+const PY_INT = /^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
 
 /**
  * `str(int(s))` of Python, or a thrown ValueError. Python also accepts non-ASCII decimal digits; their
