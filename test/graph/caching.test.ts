@@ -113,6 +113,10 @@ describe('the evaluation graph caches honestly', () => {
     ws.edit('libs/core/src/hash.ts', (s) => s + '\n// touched\n');
     evaluate();
     expect(ws.executed()).toEqual(ALL);
+    // Every scorer (and the runner) runs exact-match: its Python regex semantics decide GSM8K's filters.
+    ws.edit('libs/scoring/src/exact-match/python-regex.ts', (s) => s + '\n// touched\n');
+    evaluate();
+    expect(ws.executed()).toEqual(ALL);
   });
 
   it('editing the README executes nothing', () => {
