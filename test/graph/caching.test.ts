@@ -113,7 +113,9 @@ describe('the evaluation graph caches honestly', () => {
     ws.edit('libs/core/src/hash.ts', (s) => s + '\n// touched\n');
     evaluate();
     expect(ws.executed()).toEqual(ALL);
-    // Every scorer (and the runner) runs exact-match: its Python regex semantics decide GSM8K's filters.
+  });
+
+  it('editing exact-match executes every cell: the runner and every scorer run it (GSM8K filters, strip_thinking)', () => {
     ws.edit('libs/scoring/src/exact-match/python-regex.ts', (s) => s + '\n// touched\n');
     evaluate();
     expect(ws.executed()).toEqual(ALL);
