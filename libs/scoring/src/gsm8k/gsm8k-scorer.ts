@@ -79,8 +79,8 @@ export const gsm8kScorer: Scorer = {
   aggregate(results, ctx) {
     const t = gsm8kTemplate(ctx);
     return aggregateScores(results, GSM8K_METRICS, {
-      flexible_extract: `${HARNESS} ${t.file} flexible-extract + exact_match`,
-      strict_match: `${HARNESS} ${t.file} strict-match + exact_match`,
+      flexible_extract: `${HARNESS}${t.file} flexible-extract + exact_match`,
+      strict_match: `${HARNESS}${t.file} strict-match + exact_match`,
     });
   },
 };
