@@ -36,3 +36,10 @@ export function shortCommit(c: string | null): string {
 
 /** Banner text shown wherever a dummy run's numbers appear. */
 export const DUMMY_BANNER = 'DUMMY BACKEND — not model results';
+
+/** Each distinct (metric, reference) pair of the run's metrics, for a note under the metrics table. */
+export function metricReferences(s: { cells: readonly { metrics: { metrics: readonly { name: string; reference?: string }[] } }[] }): [string, string][] {
+  const seen = new Map<string, [string, string]>();
+  for (const c of s.cells) for (const m of c.metrics.metrics) if (m.reference) seen.set(`${m.name}\n${m.reference}`, [m.name, m.reference]);
+  return [...seen.values()];
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Outcome, type SampleResult } from '@evalgraph/core';
 import type { ComparisonResult, SampleHighlight } from '@evalgraph/analysis';
 import { chartSpecs, type ChartSpec } from './charts';
-import { DUMMY_BANNER, fmt, shortCommit } from './format';
+import { DUMMY_BANNER, fmt, metricReferences, shortCommit } from './format';
 import { embedSamples, type EmbedOptions } from './sample-embed';
 import { renderSvg } from './svg';
 import type { Summary } from './summary-schema';
@@ -107,10 +107,11 @@ function metricsTable(s: Summary): string {
   const rows = s.cells.flatMap((c) =>
     c.metrics.metrics.map(
       (m) =>
-        `<tr data-key="${esc(c.key)}" data-metric="${esc(m.name)}">${td(c.key)}${td(m.name + (m.name === c.metrics.primary ? ' (primary)' : '') + (m.reference ? ` — ${m.reference}` : ''))}${num(m.value, fmt.metric(m.value), 'value')}${num(m.stderr, fmt.metric(m.stderr), 'stderr')}${num(m.ci95?.[0], fmt.metric(m.ci95?.[0]), 'ci_low')}${num(m.ci95?.[1], fmt.metric(m.ci95?.[1]), 'ci_high')}${num(m.n, String(m.n), 'n')}</tr>`,
+        `<tr data-key="${esc(c.key)}" data-metric="${esc(m.name)}">${td(c.key)}${td(m.name + (m.name === c.metrics.primary ? ' (primary)' : ''))}${num(m.value, fmt.metric(m.value), 'value')}${num(m.stderr, fmt.metric(m.stderr), 'stderr')}${num(m.ci95?.[0], fmt.metric(m.ci95?.[0]), 'ci_low')}${num(m.ci95?.[1], fmt.metric(m.ci95?.[1]), 'ci_high')}${num(m.n, String(m.n), 'n')}</tr>`,
     ),
   );
-  return table('metrics-table', ['cell', 'metric', 'value', 'stderr', 'CI low', 'CI high', 'n'], rows);
+  const refs = metricReferences(s).map(([name, ref]) => `<li><code>${esc(name)}</code>: ${esc(ref)}</li>`);
+  return table('metrics-table', ['cell', 'metric', 'value', 'stderr', 'CI low', 'CI high', 'n'], rows) + (refs.length ? `<p class="note">What each metric reproduces:</p><ul class="note">${refs.join('')}</ul>` : '');
 }
 
 function metadataSection(s: Summary): string {
