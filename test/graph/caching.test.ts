@@ -118,6 +118,12 @@ describe('the evaluation graph caches honestly', () => {
     expect(ws.executed()).toEqual(ALL);
   }, NX_TIMEOUT);
 
+  it('editing exact-match executes every cell: the runner and every scorer run it (GSM8K filters, strip_thinking)', () => {
+    ws.edit('libs/scoring/src/exact-match/python-regex.ts', (s) => s + '\n// touched\n');
+    evaluate();
+    expect(ws.executed()).toEqual(ALL);
+  });
+
   it('editing the README executes nothing', () => {
     writeFileSync(join(ws.root, 'README.md'), '# changed\n');
     evaluate();

@@ -59,3 +59,10 @@ export const DUMMY_BANNER = 'DUMMY BACKEND — not model results';
 /** Where report.md and report.html receive the publish history (only publishing knows what was published before). */
 export const HISTORY_MD_MARK = '<!-- evalgraph:history -->';
 export const HISTORY_HTML_MARK = '<script type="application/json" id="evalgraph-history">null</script>';
+
+/** Each distinct (metric, reference) pair of the run's metrics, for a note under the metrics table. */
+export function metricReferences(s: { cells: readonly { metrics: { metrics: readonly { name: string; reference?: string }[] } }[] }): [string, string][] {
+  const seen = new Map<string, [string, string]>();
+  for (const c of s.cells) for (const m of c.metrics.metrics) if (m.reference) seen.set(`${m.name}\n${m.reference}`, [m.name, m.reference]);
+  return [...seen.values()];
+}

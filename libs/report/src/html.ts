@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Outcome, type SampleResult } from '@evalgraph/core';
 import type { ComparisonResult, SampleHighlight } from '@evalgraph/analysis';
 import { chartSpecs, type ChartSpec } from './charts';
-import { DUMMY_BANNER, HISTORY_HTML_MARK, fmt, gpuText, measured, shortCommit } from './format';
+import { DUMMY_BANNER, HISTORY_HTML_MARK, fmt, gpuText, measured, metricReferences, shortCommit } from './format';
 import { embedSamples, embedScores, type EmbedOptions } from './sample-embed';
 import { renderSvg } from './svg';
 import { shortNote } from './markdown';
@@ -127,7 +127,8 @@ function metricsTable(s: Summary): string {
         `<tr data-key="${esc(c.key)}" data-metric="${esc(m.name)}">${td(c.key)}${td(m.name + (m.name === c.metrics.primary ? ' (primary)' : ''))}${num(m.value, fmt.metric(m.value), 'value')}${num(m.stderr, fmt.metric(m.stderr), 'stderr')}${num(m.ci95?.[0], fmt.metric(m.ci95?.[0]), 'ci_low')}${num(m.ci95?.[1], fmt.metric(m.ci95?.[1]), 'ci_high')}${num(m.n, String(m.n), 'n')}</tr>`,
     ),
   );
-  return table('metrics-table', ['cell', 'metric', 'value', 'stderr', 'CI low', 'CI high', 'n'], rows);
+  const refs = metricReferences(s).map(([name, ref]) => `<li><code>${esc(name)}</code>: ${esc(ref)}</li>`);
+  return table('metrics-table', ['cell', 'metric', 'value', 'stderr', 'CI low', 'CI high', 'n'], rows) + (refs.length ? `<p class="note">What each metric reproduces:</p><ul class="note">${refs.join('')}</ul>` : '');
 }
 
 function metadataSection(s: Summary): string {

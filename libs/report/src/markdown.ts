@@ -1,5 +1,5 @@
 import { Outcome } from '@evalgraph/core';
-import { DUMMY_BANNER, HISTORY_MD_MARK, fmt, gpuText, measured, shortCommit } from './format';
+import { DUMMY_BANNER, HISTORY_MD_MARK, fmt, gpuText, measured, metricReferences, shortCommit } from './format';
 import type { Summary } from './summary-schema';
 
 /** GitHub rejects PR comments over 65,536 characters; keep a margin. */
@@ -220,7 +220,8 @@ function allMetrics(s: Summary, limit: number): string {
   const rows = s.cells.flatMap((c) =>
     c.metrics.metrics.map((m) => [mdCell(c.key), mdCell(m.name) + (m.name === c.metrics.primary ? ' (primary)' : ''), fmt.metric(m.value), fmt.metric(m.stderr), fmt.ci(m.ci95), String(m.n)]),
   );
-  return ['## All metrics', '', mdTable(['cell', 'metric', 'value', 'stderr', '95% CI', 'n'], rows, limit)].join('\n');
+  const refs = metricReferences(s).map(([name, ref]) => `- \`${mdCell(name)}\`: ${mdCell(ref)}`);
+  return ['## All metrics', '', mdTable(['cell', 'metric', 'value', 'stderr', '95% CI', 'n'], rows, limit), ...(refs.length ? ['', 'What each metric reproduces:', '', ...refs] : [])].join('\n');
 }
 
 function disagreementsSection(s: Summary, limit: number): string {

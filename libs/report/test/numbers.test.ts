@@ -154,3 +154,13 @@ describe('numbers equal metrics.json', () => {
     for (const r of rows) checkCostRow(r, false);
   });
 });
+
+describe('metric references', () => {
+  it('lists each metric reference once under the metrics tables, and nothing when no metric has one', () => {
+    const withRefs = { ...summary, cells: summary.cells.map((c) => ({ ...c, metrics: { ...c.metrics, metrics: c.metrics.metrics.map((m) => ({ ...m, reference: `ref of ${m.name}` })) } })) };
+    const names = [...new Set(summary.cells.flatMap((c) => c.metrics.metrics.map((m) => m.name)))];
+    const md = renderMarkdown(withRefs);
+    for (const n of names) expect(md.split(`- \`${n}\`: ref of ${n}`)).toHaveLength(2);
+    expect(renderMarkdown(summary)).not.toContain('What each metric reproduces');
+  });
+});

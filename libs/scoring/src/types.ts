@@ -9,6 +9,8 @@ export interface ScoringContext {
   model?: ModelConfig;
   /** Few-shot pool (e.g. GSM8K train) when the dataset config asks for few-shot and the scorer uses a pool. */
   fewshotPool?: DatasetRecord[];
+  /** Score only the text after the last </think> (resolved from the dataset's strip_thinking and the mode); unset: the dataset's setting, "auto" as off. */
+  stripThinking?: boolean;
   /** Output token cap for this cell (truncation is detected from finish_reason "length"). */
   maxTokens: number;
   /** Samples per task (n of pass@k). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetConfig, type DatasetRecord, type EvalResponse } from '@evalgraph/core';
-import { exactMatchScorer, numericScorer, lastNumber, regexFilter, exactMatch, pySub, pyStrip, aggregateScores, answerPart } from '../src/exact-match';
+import { exactMatchScorer, numericScorer, lastNumber, regexFilter, exactMatch, pySub, pyStrip, aggregateScores, scoredText, resolveStripThinking } from '../src/exact-match';
 import type { ScoringContext } from '../src/types';
 
 function ctxFor(scorer: 'exact-match' | 'numeric', extra: Partial<DatasetConfig> = {}, samplesPerTask = 1): ScoringContext {
@@ -65,17 +65,31 @@ describe('exact-match scorer', () => {
   });
 });
 
-describe('reasoning left in the text', () => {
-  it('scores only what follows </think>; an unclosed <think> has no answer', async () => {
-    expect(answerPart('<think>maybe 12</think>\n\n42')).toBe('\n\n42');
-    expect(answerPart('<think>still thinking about 12')).toBe('');
-    expect(answerPart('plain 7')).toBe('plain 7');
-    const ctx = ctxFor('numeric');
-    const s = numericScorer.buildRequests({ id: 'n', input: 'q', target: '42', metadata: {} }, ctx);
-    const [a] = await numericScorer.score(s, [gen('<think>it could be 41</think>The answer is 42.')], ctx);
-    expect(a).toMatchObject({ score: 1, response: '<think>it could be 41</think>The answer is 42.' });
-    const [b] = await numericScorer.score(s, [gen('<think>it is 42 probably, let me check', 'length')], ctx);
-    expect(b).toMatchObject({ score: 0, outcome: 'truncated', extracted: null });
+describe('strip_thinking', () => {
+  it('on: what follows the last </think>, left-stripped (the harness think_end_token); off: reasoning and answer', () => {
+    expect(scoredText({ text: '<think>maybe 12</think>\n\n42' }, true)).toBe('42');
+    expect(scoredText({ text: 'a</think>b</think> 7 ' }, true)).toBe('7 ');
+    expect(scoredText({ text: '<think>still thinking about 12' }, true)).toBe('<think>still thinking about 12');
+    expect(scoredText({ text: '42', reasoning: 'maybe 12' }, true)).toBe('42');
+    expect(scoredText({ text: '42', reasoning: 'maybe 12' }, false)).toBe('<think>\nmaybe 12\n</think>\n\n42');
+    expect(scoredText({ text: '<think>a</think>42' }, false)).toBe('<think>a</think>42');
+  });
+  it('auto follows the mode; an explicit setting wins', () => {
+    expect(resolveStripThinking({ strip_thinking: 'auto' }, { reasoning: true })).toBe(true);
+    expect(resolveStripThinking({ strip_thinking: 'auto' }, { reasoning: false })).toBe(false);
+    expect(resolveStripThinking({ strip_thinking: 'auto' }, undefined)).toBe(false);
+    expect(resolveStripThinking({ strip_thinking: false }, { reasoning: true })).toBe(false);
+    expect(resolveStripThinking({ strip_thinking: true }, { reasoning: false })).toBe(true);
+  });
+  it('decides whether a scorer reads the reasoning', async () => {
+    for (const strip of [true, false]) {
+      const ctx = { ...ctxFor('numeric'), stripThinking: strip };
+      const s = numericScorer.buildRequests({ id: 'n', input: 'q', target: '42', metadata: {} }, ctx);
+      const [inline] = await numericScorer.score(s, [gen('<think>so 42</think>')], ctx);
+      expect(inline).toMatchObject({ score: strip ? 0 : 1, extracted: strip ? null : '42', response: '<think>so 42</think>' });
+      const [split] = await numericScorer.score(s, [{ kind: 'generate', text: '', reasoning: 'so 42', finish_reason: 'stop', prompt_tokens: 1, completion_tokens: 1, latency_ms: 1, cached: false }], ctx);
+      expect(split).toMatchObject({ score: strip ? 0 : 1, reasoning: 'so 42' });
+    }
   });
 });
 

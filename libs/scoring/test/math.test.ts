@@ -124,8 +124,11 @@ describe('MATH boxed extraction matches hendrycks_math utils.py', () => {
     }
     expect(r).toBe(removed);
   });
-  it('takes \\fbox content where the reference asserts, and null where there is no box', () => {
-    expect(extractBoxed('\\fbox{7}')).toBe('7');
+  it('has no answer where remove_boxed asserts (\\fbox, \\boxedx) or there is no box', () => {
+    expect(extractBoxed('\\fbox{7}')).toBeNull();
+    expect(extractBoxed('\\boxed{6} and \\fbox{7}')).toBe('6');
+    expect(extractBoxed('\\boxed 5 and later \\boxed{6}')).toBe('5 and later \\boxed{6}');
+    expect(extractBoxed('$\\boxed 64$')).toBe('64');
     expect(extractBoxed('\\boxedx{3}')).toBeNull();
     expect(extractBoxed('no box')).toBeNull();
   });

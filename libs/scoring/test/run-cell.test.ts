@@ -148,3 +148,20 @@ describe('runCell streams a cell', () => {
     expect(readdirSync(path.join(root, 'results/t')).sort()).toEqual(['cell', `cell.staging-${live}`]);
   });
 });
+
+describe('runCell records how it scored', () => {
+  it('run.json says whether thinking text was stripped (auto: the mode), metrics.json the reference of each metric', async () => {
+    for (const [modeName, strip] of [['thinking', true], ['non-thinking', false]] as const) {
+      await runCell({ ...input(new ScriptedBackend('forward', root)), modeName });
+      const run = JSON.parse(readFileSync(path.join(root, 'results/t/cell/run.json'), 'utf8'));
+      expect(run.settings.strip_thinking).toBe(strip);
+    }
+    await runCell({ ...input(new ScriptedBackend('forward', root)), dataset: { ...dataset, strip_thinking: true } });
+    expect(JSON.parse(readFileSync(path.join(root, 'results/t/cell/run.json'), 'utf8')).settings.strip_thinking).toBe(true);
+    const metrics = JSON.parse(readFileSync(path.join(root, 'results/t/cell/metrics.json'), 'utf8'));
+    expect(metrics.metrics.map((m: { reference?: string }) => m.reference)).toEqual([
+      expect.stringMatching(/^lm-evaluation-harness@4e7e0d47 lm_eval\/tasks\/gsm8k\/gsm8k(-cot)?\.yaml flexible-extract/),
+      expect.stringMatching(/strict-match/),
+    ]);
+  });
+});

@@ -72,6 +72,10 @@ export const DatasetConfig = z
     max_tokens: z.number().int().min(1).max(262_144).optional().describe('output token cap (default: the mode’s)'),
     stop: z.array(z.string()).max(16).optional(),
     samples_per_task: z.number().int().min(1).max(200).default(1).describe('n generations per task, for pass@k'),
+    strip_thinking: z
+      .union([z.literal('auto'), z.boolean()])
+      .default('auto')
+      .describe('score only the text after the last </think> (lm-evaluation-harness think_end_token); auto: on for model modes with reasoning: true'),
     mirror: z.string().optional().describe('local directory laid out like shared/datasets (overridden by EVALGRAPH_DATA_MIRROR)'),
   })
   .strict();

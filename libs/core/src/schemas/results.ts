@@ -42,6 +42,7 @@ export const MetricValue = z
     ci95: z.tuple([z.number(), z.number()]).nullable(),
     n: z.number().int().min(0),
     higher_is_better: z.boolean().default(true),
+    reference: z.string().optional().describe('the reference implementation this metric reproduces (file and commit)'),
   })
   .strict();
 export type MetricValue = z.infer<typeof MetricValue>;

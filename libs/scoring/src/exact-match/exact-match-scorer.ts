@@ -37,7 +37,7 @@ export const exactMatchScorer: Scorer = {
         const answer = pyStrip(text);
         return { extracted: answer === '' ? null : answer, scores: { exact_match: exactMatch(answer, target, emOpts) } };
       },
-    });
+    }, ctx);
   },
   aggregate(results) {
     return aggregateScores(results, METRICS);

@@ -1,5 +1,6 @@
-import { binomialMetric, meanMetric, type EvalResponse, type MetricValue, type Outcome, type SampleResult } from '@evalgraph/core';
-import type { SampleRequests } from '../types';
+import { binomialMetric, meanMetric, type DatasetConfig, type EvalResponse, type MetricValue, type ModelMode, type Outcome, type SampleResult } from '@evalgraph/core';
+import type { SampleRequests, ScoringContext } from '../types';
+import { pyLstrip } from './python-regex';
 
 /** What a generative scorer concludes from one response text. */
 export interface AnswerCheck {
@@ -17,15 +18,26 @@ export interface GenerativeCheck {
   check(text: string): AnswerCheck;
 }
 
+const THINK_END = '</think>';
+
 /**
- * The part of a response that is scored. Reasoning normally arrives separately (`reasoning`), but
- * an endpoint without a reasoning parser leaves `<think>...</think>` in the text: only what follows
- * the last `</think>` is the answer, and an unclosed `<think>` (cut while thinking) has none.
+ * The text a generation is scored on. strip_thinking on: lm-evaluation-harness's
+ * `postprocess_generated_text` with `think_end_token="</think>"` (lm_eval/models/utils.py, commit
+ * 4e7e0d47f33bc71070c1d38394bafbb52b117163): what follows the last `</think>`, left-stripped, or
+ * the whole text when there is none. Off: the harness reading a generation with no reasoning parser
+ * and no think_end_token, so reasoning the inference layer split off is put back in front in Qwen3's
+ * own layout (whitespace at the edges of both parts may differ from the raw generation, as both
+ * are trimmed when split).
  */
-export function answerPart(text: string): string {
-  const end = text.lastIndexOf('</think>');
-  if (end >= 0) return text.slice(end + '</think>'.length);
-  return /^\s*<think>/.test(text) ? '' : text;
+export function scoredText(res: { text: string; reasoning?: string }, stripThinking: boolean): string {
+  if (stripThinking) return pyLstrip(res.text.split(THINK_END).pop()!);
+  return res.reasoning ? `<think>\n${res.reasoning}\n${THINK_END}\n\n${res.text}` : res.text;
+}
+
+/** Whether a cell scores only the answer after thinking: the dataset's strip_thinking, "auto" following the mode's reasoning flag. */
+export function resolveStripThinking(config: Pick<DatasetConfig, 'strip_thinking'>, mode: Pick<ModelMode, 'reasoning'> | undefined): boolean {
+  const setting = config.strip_thinking ?? 'auto';
+  return setting === 'auto' ? (mode?.reasoning ?? false) : setting;
 }
 
 /**
@@ -69,13 +81,19 @@ export function failedSampleResult(
  * Scores the generations of one record (one per request, in sample_index order): server errors
  * score 0 with outcome "server_error" so they count against accuracy instead of vanishing.
  */
-export function scoreGenerations(sample: SampleRequests, responses: readonly EvalResponse[], checker: GenerativeCheck): SampleResult[] {
+export function scoreGenerations(
+  sample: SampleRequests,
+  responses: readonly EvalResponse[],
+  checker: GenerativeCheck,
+  ctx: Pick<ScoringContext, 'datasetConfig' | 'stripThinking'>,
+): SampleResult[] {
   const primary = checker.metrics[0];
+  const strip = ctx.stripThinking ?? resolveStripThinking(ctx.datasetConfig, undefined);
   return sample.requests.map((req, i) => {
     const sampleIndex = req.sample_index ?? i;
     const res = responses[i];
     if (res === undefined || res.kind !== 'generate') return failedSampleResult(sample, sampleIndex, checker.metrics, res);
-    const verdict = checker.check(answerPart(res.text));
+    const verdict = checker.check(scoredText(res, strip));
     const score = verdict.scores[primary] ?? 0;
     return {
       id: sample.record.id,
@@ -100,11 +118,12 @@ export function scoreGenerations(sample: SampleRequests, responses: readonly Eva
  * Aggregates per-sample 0/1 scores into metrics (in the given order, primary first): binomial
  * stderr for one sample per task, cluster-robust stderr over tasks when there are several.
  */
-export function aggregateScores(results: readonly SampleResult[], metrics: readonly string[]): MetricValue[] {
+export function aggregateScores(results: readonly SampleResult[], metrics: readonly string[], references: Record<string, string> = {}): MetricValue[] {
   const ids = results.map((r) => r.id);
   const clustered = new Set(ids).size < ids.length;
   return metrics.map((name) => {
     const values = results.map((r) => r.scores[name] ?? 0);
-    return clustered ? meanMetric(name, values, ids) : binomialMetric(name, values);
+    const m = clustered ? meanMetric(name, values, ids) : binomialMetric(name, values);
+    return references[name] ? { ...m, reference: references[name] } : m;
   });
 }

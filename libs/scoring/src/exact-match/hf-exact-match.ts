@@ -11,13 +11,17 @@ export interface ExactMatchOptions {
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g; // Python string.punctuation
 const DIGITS = /[0-9]/g; // Python string.digits
 
+// numpy str arrays drop trailing NULs whenever the reference builds one (after each re.sub, lower, translate).
+const npStr = (s: string): string => s.replace(/\0+$/, '');
+
 /** Normalizes one string the way exact_match_hf_evaluate does before comparing. */
 export function exactMatchNormalize(s: string, opts: ExactMatchOptions): string {
   let out = s;
-  for (const re of opts.regexesToIgnore ?? []) out = pySub(re, '', out);
+  for (const re of opts.regexesToIgnore ?? []) out = npStr(pySub(re, '', out));
+  out = npStr(out);
   if (opts.ignoreCase) out = out.toLowerCase();
-  if (opts.ignorePunctuation) out = out.replace(PUNCTUATION, '');
-  if (opts.ignoreNumbers) out = out.replace(DIGITS, '');
+  if (opts.ignorePunctuation) out = npStr(out.replace(PUNCTUATION, ''));
+  if (opts.ignoreNumbers) out = npStr(out.replace(DIGITS, ''));
   return out;
 }
 

@@ -45,7 +45,7 @@ export const numericScorer: Scorer = {
     );
     return { record, ...gen };
   },
-  score(sample, responses) {
+  score(sample, responses, ctx) {
     const value = numericTarget(sample.record);
     return scoreGenerations(sample, responses, {
       metrics: METRICS,
@@ -53,7 +53,7 @@ export const numericScorer: Scorer = {
         const found = lastNumber(text);
         return { extracted: found, scores: { numeric_match: found !== null && numericEqual(parseNumber(found), value) ? 1 : 0 } };
       },
-    });
+    }, ctx);
   },
   aggregate(results) {
     return aggregateScores(results, METRICS);

@@ -12,6 +12,8 @@ import { GSM8K_TEMPLATES, type Gsm8kTemplate, type Gsm8kTemplateName } from './t
  */
 export const GSM8K_METRICS = ['flexible_extract', 'strict_match'] as const;
 
+const HARNESS = 'lm-evaluation-harness@4e7e0d47 lm_eval/tasks/gsm8k/';
+
 function configError(ctx: ScoringContext, field: string, expected: string, found: string): ConfigError {
   return new ConfigError([{ file: `configs/datasets/${ctx.dataset}/dataset.yaml`, field, expected, found }]);
 }
@@ -72,9 +74,13 @@ export const gsm8kScorer: Scorer = {
           detail: { template: t.name, strict_match_extracted: validOrNull(x.strict), flexible_extract_extracted: validOrNull(x.flexible) },
         };
       },
-    });
+    }, ctx);
   },
-  aggregate(results) {
-    return aggregateScores(results, GSM8K_METRICS);
+  aggregate(results, ctx) {
+    const t = gsm8kTemplate(ctx);
+    return aggregateScores(results, GSM8K_METRICS, {
+      flexible_extract: `${HARNESS}${t.file} flexible-extract + exact_match`,
+      strict_match: `${HARNESS}${t.file} strict-match + exact_match`,
+    });
   },
 };

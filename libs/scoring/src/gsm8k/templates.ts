@@ -7,6 +7,8 @@
 /** One harness GSM8K task variant. */
 export interface Gsm8kTemplate {
   name: Gsm8kTemplateName;
+  /** The harness config file it reproduces. */
+  file: string;
   /** doc_to_text. */
   question(q: string): string;
   /** Fixed exemplars (fewshot_config.samples, sampler first_n); undefined: few-shot comes from the train pool. */
@@ -74,6 +76,7 @@ export const GSM8K_TEMPLATES: Record<Gsm8kTemplateName, Gsm8kTemplate> = {
   // gsm8k.yaml
   gsm8k: {
     name: 'gsm8k',
+    file: 'gsm8k.yaml',
     question: (q) => `Question: ${q}\nAnswer:`,
     targetDelimiter: ' ',
     fewshotDelimiter: '\n\n',
@@ -84,6 +87,7 @@ export const GSM8K_TEMPLATES: Record<Gsm8kTemplateName, Gsm8kTemplate> = {
   // gsm8k-cot.yaml
   'gsm8k-cot': {
     name: 'gsm8k-cot',
+    file: 'gsm8k-cot.yaml',
     question: (q) => `Q: ${q}\nA:`,
     exemplars: COT_EXEMPLARS,
     targetDelimiter: ' ',
@@ -95,6 +99,7 @@ export const GSM8K_TEMPLATES: Record<Gsm8kTemplateName, Gsm8kTemplate> = {
   // gsm8k-cot-zeroshot.yaml
   'gsm8k-cot-zeroshot': {
     name: 'gsm8k-cot-zeroshot',
+    file: 'gsm8k-cot-zeroshot.yaml',
     question: (q) => `Q: ${q}\nA: Let's think step by step.`,
     targetDelimiter: ' ',
     fewshotDelimiter: '\n\n',
@@ -105,6 +110,7 @@ export const GSM8K_TEMPLATES: Record<Gsm8kTemplateName, Gsm8kTemplate> = {
   // gsm8k-cot-llama.yaml (the chat variant Meta published for Llama 3)
   'gsm8k-cot-llama': {
     name: 'gsm8k-cot-llama',
+    file: 'gsm8k-cot-llama.yaml',
     question: (q) =>
       `Given the following problem, reason and give a final answer to the problem.\nProblem: ${q}\nYour response should end with "The final answer is [answer]" where [answer] is the response to the problem.\n`,
     exemplars: LLAMA_EXEMPLARS,

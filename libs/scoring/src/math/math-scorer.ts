@@ -7,6 +7,10 @@ import { extractBoxed, isEquiv } from './normalize';
 /** Per-sample metric: the last boxed answer is equivalent to the target after strip_string. */
 export const MATH_METRICS = ['exact_match'] as const;
 
+/** What exact_match reproduces, shown next to the metric in reports. */
+export const MATH_REFERENCE =
+  'lm-evaluation-harness@4e7e0d47 lm_eval/tasks/hendrycks_math/utils.py: is_equiv(remove_boxed(last_boxed_only_string(response)), target)';
+
 /** The instruction Qwen's model cards give for math: reason, then a single boxed final answer. */
 export const MATH_INSTRUCTION = 'Please reason step by step, and put your final answer within \\boxed{}.';
 
@@ -39,7 +43,7 @@ export const mathScorer: Scorer = {
     const oracle = { answer: `Working it out gives $\\boxed{${target}}$.`, wrong: `Working it out gives $\\boxed{${wrongAnswer(target)}}$.` };
     return { record, ...buildGenerationRequests({ turns, oracle }, ctx) };
   },
-  score(sample, responses) {
+  score(sample, responses, ctx) {
     const target = requireTarget('math', sample.record);
     return scoreGenerations(sample, responses, {
       metrics: MATH_METRICS,
@@ -47,9 +51,9 @@ export const mathScorer: Scorer = {
         const answer = extractBoxed(text);
         return { extracted: answer, scores: { exact_match: answer !== null && isEquiv(answer, target) ? 1 : 0 } };
       },
-    });
+    }, ctx);
   },
   aggregate(results) {
-    return aggregateScores(results, MATH_METRICS);
+    return aggregateScores(results, MATH_METRICS, { exact_match: MATH_REFERENCE });
   },
 };

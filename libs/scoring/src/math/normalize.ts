@@ -1,7 +1,10 @@
 /**
  * MATH answer extraction and normalization, ported line by line from lm-evaluation-harness
  * lm_eval/tasks/hendrycks_math/utils.py (harness commit 4e7e0d47f33bc71070c1d38394bafbb52b117163),
- * which itself is the normalization of Hendrycks et al.'s MATH release. Python's string semantics
+ * which itself is the normalization of Hendrycks et al.'s MATH release (hendrycks/math
+ * modeling/math_equivalence.py). Where the two differ, this follows the harness: `\boxed 64`
+ * (a space, no braces) is an answer, and an int() failure inside fix_a_slash_b falls back to raw
+ * comparison instead of leaving the string as is. Python's string semantics
  * are kept: indexing and lengths count code points, and every place where the Python code raises
  * (an assert, int() of a non-integer, an index past the end) throws a PythonError, which
  * `isEquiv` turns into a plain string comparison exactly as the reference's `except Exception`.
@@ -17,7 +20,7 @@ export class PythonError extends Error {
 
 const cps = (s: string): string[] => Array.from(s);
 
-/** `last_boxed_only_string`: the last `\boxed{...}` (or `\fbox{...}`, or `\boxed ...` up to `$`) or null. */
+/** `last_boxed_only_string`: `\boxed ...` up to `$` when the text has one, else the last `\boxed{...}` (or `\fbox{...}`), or null. */
 export function lastBoxedOnlyString(s: string): string | null {
   let idx = s.lastIndexOf('\\boxed');
   if (s.includes('\\boxed ')) return '\\boxed ' + s.split('\\boxed ').pop()!.split('$')[0];
@@ -68,8 +71,9 @@ export function fixFracs(string: string): string {
   return newStr;
 }
 
-// Python's int(str): surrounding whitespace, a sign, decimal digits with single underscores between them.
-const PY_INT = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
+// Python's int(str): surrounding whitespace (str.isspace() except \x1c-\x1f, which int() refuses), a sign,
+// decimal digits with single underscores between them.
+const PY_INT = /^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
 
 /**
  * `str(int(s))` of Python, or a thrown ValueError. Python also accepts non-ASCII decimal digits; their
@@ -155,14 +159,14 @@ export function isEquiv(a: string | null, b: string | null): boolean {
 }
 
 /**
- * The final boxed answer of a response: `remove_boxed(last_boxed_only_string(text))`, or null when
- * there is none. The reference's remove_boxed asserts on `\fbox{...}`; its content is taken the
- * same way as `\boxed{...}`'s instead of failing the sample.
+ * The final boxed answer of a response, `remove_boxed(last_boxed_only_string(text))` as Hendrycks'
+ * modeling/eval_math_gpt.py applies it to model output, with the harness port's two functions; null
+ * when there is no box or where remove_boxed raises (e.g. a last box written `\fbox{...}`), which
+ * Hendrycks' remove_boxed turns into None and is_equiv into a wrong answer.
  */
 export function extractBoxed(text: string): string | null {
   const boxed = lastBoxedOnlyString(text);
   if (boxed === null) return null;
-  if (boxed.startsWith('\\fbox{') && boxed.endsWith('}')) return boxed.slice('\\fbox{'.length, -1);
   try {
     return removeBoxed(boxed);
   } catch (e) {

@@ -81,7 +81,7 @@ function buildLetter(record: DatasetRecord, ctx: ScoringContext): SampleRequests
   return { record, ...gen };
 }
 
-function scoreLetter(sample: SampleRequests, responses: readonly EvalResponse[]): SampleResult[] {
+function scoreLetter(sample: SampleRequests, responses: readonly EvalResponse[], ctx: ScoringContext): SampleResult[] {
   const item = toChoiceItem(sample.record);
   const letters = optionLetters(item.choices.length);
   const results = scoreGenerations(sample, responses, {
@@ -92,7 +92,7 @@ function scoreLetter(sample: SampleRequests, responses: readonly EvalResponse[])
       const right = idx >= 0 && (item.labels ? item.labels[idx] === 1 : idx === item.gold);
       return { extracted: letter, scores: { acc: right ? 1 : 0 } };
     },
-  });
+  }, ctx);
   return results.map((r) => ({ ...r, target: letters[item.gold] }));
 }
 
@@ -112,7 +112,7 @@ export const multipleChoiceScorer: Scorer = {
     return isLoglikelihood(ctx) ? buildLoglikelihood(record, ctx) : buildLetter(record, ctx);
   },
   score(sample, responses, ctx) {
-    return isLoglikelihood(ctx) ? scoreLoglikelihood(sample, responses, ctx) : scoreLetter(sample, responses);
+    return isLoglikelihood(ctx) ? scoreLoglikelihood(sample, responses, ctx) : scoreLetter(sample, responses, ctx);
   },
   aggregate(results, ctx): MetricValue[] {
     if (!isLoglikelihood(ctx)) return aggregateScores(results, ['acc']);

@@ -16,6 +16,7 @@ import {
   type Preset,
 } from '@evalgraph/core';
 import type { Backend, RunStats } from '@evalgraph/inference/src/types';
+import { resolveStripThinking } from '../exact-match';
 import { getScorer } from '../registry';
 import type { ScoringContext, ScoringServices } from '../types';
 import { generateInRounds, generateStreaming } from './generate-and-score';
@@ -86,6 +87,7 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
     workspaceRoot: input.root,
     services: input.services ?? {},
     aux: input.aux,
+    stripThinking: resolveStripThinking(input.dataset, mode),
   };
   const records = input.records.slice(0, input.sampleLimit);
   const started = new Date();
@@ -153,7 +155,7 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
       gpu: input.gpuName,
       backend: input.backend.kind,
       server,
-      settings: { sample_limit: input.sampleLimit, max_tokens: maxTokens, samples_per_task: ctx.samplesPerTask, seed: input.seed ?? null, max_error_rate: input.maxErrorRate },
+      settings: { sample_limit: input.sampleLimit, max_tokens: maxTokens, samples_per_task: ctx.samplesPerTask, seed: input.seed ?? null, max_error_rate: input.maxErrorRate, strip_thinking: ctx.stripThinking },
       config_hashes: { ...input.configHashes, settings: hashValue({ sampleLimit: input.sampleLimit, maxTokens, samplesPerTask: ctx.samplesPerTask, seed: input.seed }) },
       versions: input.versions,
       sampling: { ...mode.sampling, chat_template_kwargs: mode.chat_template_kwargs },

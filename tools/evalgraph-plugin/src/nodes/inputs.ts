@@ -23,6 +23,8 @@ const CELL_CODE = [
   `{workspaceRoot}/libs/scoring/src/*.ts`,
   `{workspaceRoot}/libs/scoring/src/prompts/**/*`,
   `{workspaceRoot}/libs/scoring/src/runner/**/*`,
+  // The runner and every scorer import exact-match (scoreGenerations, the Python regex semantics, strip_thinking).
+  `{workspaceRoot}/libs/scoring/src/exact-match/**/*`,
   '{workspaceRoot}/tools/evalgraph-plugin/src/executors/evaluate/**/*',
 ];
 
