@@ -6,6 +6,7 @@ export * from './schemas';
 export * from './validate';
 export * from './pairing';
 export * from './load-cells';
+export * from './cell-integrity';
 export * from './matrix';
 export * from './cell-pairs';
 export * from './scaling';
