@@ -151,7 +151,7 @@ describe('evalgraph cache on a workspace with every cache present', () => {
     expect(r.out).toMatch(/^datasets\s+removed 0 prepared datasets/m);
     expect(r.out).toMatch(/^requests\s+removed 1 responses .*; and 1 corrupted copies moved aside earlier/m);
     expect(r.out).toMatch(/^leases\s+removed 1 stale leases; 1 live lease kept/m);
-    expect(r.out).toMatch(/^artifacts\s+kept 1 files \(4 B\) kept: 1 GPU lease is live \(a vLLM server may be reading them\)/m);
+    expect(r.out).toMatch(/^artifacts\s+kept 1 files \(9 B\) kept: 1 GPU lease is live \(a vLLM server may be reading them\)/m);
     const s = stats();
     expect(s.requests.entries).toBe(1);
     expect(s.requests.notes).toHaveLength(1);
@@ -199,7 +199,7 @@ describe('evalgraph cache on a workspace with every cache present', () => {
     held?.release();
     const r = cacheCli('prune', '--only', 'artifacts', '--older-than-days', '30');
     expect(r.status, r.out).toBe(0);
-    expect(r.out).toMatch(/^artifacts\s+removed 1 files \(4 B\)/m);
+    expect(r.out).toMatch(/^artifacts\s+removed 1 files \(9 B\)/m);
     expect(readdirSync(artifactsDir(ws.root))).toEqual(['qwen3-english-allowed-new.json']);
   });
 });
