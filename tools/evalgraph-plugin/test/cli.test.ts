@@ -151,7 +151,7 @@ describe('evalgraph cache on a workspace with every cache present', () => {
     expect(r.out).toMatch(/^datasets\s+removed 0 prepared datasets/m);
     expect(r.out).toMatch(/^requests\s+removed 1 responses .*; and 1 corrupted copies moved aside earlier/m);
     expect(r.out).toMatch(/^leases\s+removed 1 stale leases; 1 live lease kept/m);
-    expect(r.out).toMatch(/^artifacts\s+kept 1 files \(9 B\) kept: 1 GPU lease is live \(a vLLM server may be reading them\)/m);
+    expect(r.out).toMatch(/^artifacts\s+kept 1 files \(9 B\): 1 GPU lease is live \(a vLLM server may be reading them\)/m);
     const s = stats();
     expect(s.requests.entries).toBe(1);
     expect(s.requests.notes).toHaveLength(1);
@@ -170,7 +170,7 @@ describe('evalgraph cache on a workspace with every cache present', () => {
       await new Promise((r) => setTimeout(r, 200));
       const r = cacheCli('prune', '--only', 'datasets,artifacts,nx');
       expect(r.status).toBe(1);
-      expect(r.out).toMatch(new RegExp(`^datasets\\s+kept 1 prepared datasets \\(.*\\) kept: nx is running in this workspace \\(pid ${fake.pid}: `, 'm'));
+      expect(r.out).toMatch(new RegExp(`^datasets\\s+kept 1 prepared datasets \\(.*\\): nx is running in this workspace \\(pid ${fake.pid}: `, 'm'));
       expect(r.out).toMatch(/^artifacts\s+kept 2 files/m);
       expect(r.out).toMatch(/^nx\s+kept \d+ task results/m);
       expect(stats().datasets.entries).toBe(1);

@@ -55,7 +55,7 @@ function nxInUse(root: string): string | null {
 function removeItems(name: CacheName, unit: string, items: CacheItem[], opts: PruneOptions, inUse: string | null): PruneOutcome {
   const bytes = items.reduce((s, i) => s + i.bytes, 0);
   if (!items.length) return { name, removed: 0, bytes: 0, unit };
-  if (inUse && !opts.dryRun) return { name, removed: 0, bytes: 0, unit, kept: `${items.length} ${unit} (${formatBytes(bytes)}) kept: ${inUse}` };
+  if (inUse && !opts.dryRun) return { name, removed: 0, bytes: 0, unit, kept: `${items.length} ${unit} (${formatBytes(bytes)}): ${inUse}` };
   if (!opts.dryRun) for (const i of items) rmSync(i.path, { recursive: true, force: true });
   return { name, removed: items.length, bytes, unit };
 }
@@ -83,7 +83,7 @@ async function pruneNx(root: string, opts: PruneOptions): Promise<PruneOutcome> 
   const how = `npx nx ${NX_RESET_ARGS.join(' ')}`;
   if (!existsSync(loc.cacheDir) && !existsSync(loc.workspaceDataDir)) return { name: 'nx', removed: 0, bytes: 0, unit };
   const inUse = nxInUse(root);
-  if (inUse && !opts.dryRun) return { name: 'nx', removed: 0, bytes: 0, unit, kept: `${entries} ${unit} (${formatBytes(bytes)}) kept: ${inUse}` };
+  if (inUse && !opts.dryRun) return { name: 'nx', removed: 0, bytes: 0, unit, kept: `${entries} ${unit} (${formatBytes(bytes)}): ${inUse}` };
   if (opts.dryRun) return { name: 'nx', removed: entries, bytes, unit, note: `with: ${how}` };
   const r = spawnSync(process.execPath, [nxBin(root), ...NX_RESET_ARGS], { cwd: root, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
   if (r.status !== 0) throw new Error(`${how} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
