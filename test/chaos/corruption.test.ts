@@ -140,7 +140,7 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     // compare (and so report and readiness, which depend on it) refuses the cell, names it and gives the fix.
     const compared = await cw.run(['run', 'pipeline-c:compare', '--outputStyle=static']);
     runs++;
-    expectClearFailure(compared, /c:qwen3-4b\/gsm8k: damaged result files in results\/c\/qwen3-4b\/chaos\/gsm8k, so nothing was compared or reported: samples\.jsonl is not the file written with the cell \(cut short: \d+ of \d+ bytes/, 'compare');
+    expectClearFailure(compared, /pipeline c: qwen3-4b\/gsm8k: damaged result files in results\/c\/qwen3-4b\/chaos\/gsm8k, so nothing was compared or reported: samples\.jsonl is not the file written with the cell \(cut short: \d+ of \d+ bytes/, 'compare');
     expect(compared.out).toContain(`fix: re-run it: npx nx run ${GSM8K_CELL}:evaluate --skip-nx-cache`);
     // The fix as printed: the cell re-runs from the request cache (nothing sent), rewrites the entry, and compare passes.
     const fixed = await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--skip-nx-cache', '--outputStyle=static']);
