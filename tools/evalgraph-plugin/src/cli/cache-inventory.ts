@@ -4,7 +4,7 @@ import { downloadsDir, preparedDir } from '@evalgraph/datasets';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { RequestCache, artifactsDir, groupMembers, leaseDbFile, pidAlive, requestCacheFile, type RequestCacheStats } from '@evalgraph/inference';
-import { diskUsage, listDir } from './disk-usage';
+import { diskUsage, formatBytes, listDir } from './disk-usage';
 
 /** The caches evalgraph keeps, by the name `--only` takes. */
 export const CACHE_NAMES = ['nx', 'datasets', 'downloads', 'requests', 'leases', 'artifacts'] as const;
@@ -197,7 +197,7 @@ function defaultMaxCacheBytes(cacheDir: string): number | null {
 }
 
 /** Every cache of the workspace with size, entries and location (read-only: nothing is created or removed). */
-export async function inventory(root: string, formatBytes: (b: number) => string): Promise<CacheReport[]> {
+export async function inventory(root: string): Promise<CacheReport[]> {
   const rel = (p: string) => (p.startsWith(root + '/') ? relative(root, p) : p);
   const nx = await nxLocations(root);
   const nxItems = nxEntries(nx.cacheDir);

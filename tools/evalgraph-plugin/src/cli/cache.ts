@@ -66,7 +66,7 @@ export async function cache(root: string, sub: string | undefined, rest: string[
     if (sub === 'stats') {
       const unknown = rest.filter((a) => a !== '--json');
       if (unknown.length) throw new UsageError(`unknown option "${unknown[0]}"`);
-      const reports = await inventory(root, formatBytes);
+      const reports = await inventory(root);
       if (rest.includes('--json')) console.log(JSON.stringify(reports, null, 2));
       else printStats(root, reports);
       return 0;
