@@ -196,7 +196,7 @@ function defaultMaxCacheBytes(cacheDir: string): number | null {
   }
 }
 
-/** Every cache of the workspace with size, entries and location (read-only: nothing is created or removed). */
+/** Every cache of the workspace with size, entries and location; creates no cache that is not there and removes nothing. */
 export async function inventory(root: string): Promise<CacheReport[]> {
   const rel = (p: string) => (p.startsWith(root + '/') ? relative(root, p) : p);
   const nx = await nxLocations(root);
