@@ -1,4 +1,5 @@
 import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_PIPELINE, ChaosWorkspace } from './helpers/chaos-workspace';
@@ -141,9 +142,18 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     const compared = await cw.run(['run', 'pipeline-c:compare', '--outputStyle=static']);
     runs++;
     expectClearFailure(compared, /pipeline c: qwen3-4b\/gsm8k: damaged result files in results\/c\/qwen3-4b\/chaos\/gsm8k, so nothing was compared or reported: samples\.jsonl is not the file written with the cell \(cut short: \d+ of \d+ bytes/, 'compare');
-    expect(compared.out).toContain(`fix: re-run it: npx nx run ${GSM8K_CELL}:evaluate --skip-nx-cache`);
-    // The fix as printed: the cell re-runs from the request cache (nothing sent), rewrites the entry, and compare passes.
-    const fixed = await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--skip-nx-cache', '--outputStyle=static']);
+    expect(compared.out).toContain(`fix: re-run it: npx evalgraph cache prune --damaged && npx nx run ${GSM8K_CELL}:evaluate`);
+    // --skip-nx-cache alone is no fix: nx stores nothing from such a run, so the damaged entry stays and comes back.
+    expectSuccess(await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--skip-nx-cache', '--outputStyle=static']), 'skip-nx-cache');
+    runs++;
+    cw.ws.executed();
+    expect(readFileSync(join(cacheDir, entries[0], SAMPLES), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    // The fix as printed: the damaged entries go, the cell re-runs from the request cache (nothing sent) and is
+    // stored whole, and compare passes.
+    const pruned = spawnSync(process.execPath, [join(cw.root, 'tools/evalgraph-plugin/bin/evalgraph.js'), 'cache', 'prune', '--damaged'], { cwd: cw.root, encoding: 'utf8' });
+    expect(pruned.status, `${pruned.stdout}${pruned.stderr}`).toBe(0);
+    expect(pruned.stdout).toMatch(new RegExp(`^nx\\s+removed ${entries.length} damaged task results .*samples\\.jsonl is not the file written with the cell`, 'm'));
+    const fixed = await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--outputStyle=static']);
     runs++;
     expectSuccess(fixed, 'the printed fix');
     expect(cw.ws.executed()).toEqual(['c:qwen3-4b/gsm8k']);

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { resultFileProblems } from '@evalgraph/analysis';
+import type { ResultFileDigest } from '@evalgraph/core';
 import { downloadsDir } from '@evalgraph/datasets';
 import { GpuLeaseManager, RequestCache, artifactsDir, leaseDbFile, requestCacheFile } from '@evalgraph/inference';
 import { corruptRequestCaches, fileEntries, leaseRows, nxEntries, nxLocations, preparedEntries, type CacheItem, type CacheName } from './cache-inventory';
-import { diskUsage, formatBytes } from './disk-usage';
+import { diskUsage, formatBytes, listDir } from './disk-usage';
 import { runningNx, type NxProcess } from './running-nx';
 
 /** What to prune. */
@@ -14,6 +16,8 @@ export interface PruneOptions {
   olderThanDays?: number;
   /** Request cache: only this model's responses. */
   model?: string;
+  /** Nx cache: only entries whose cell files do not match the digests in their own run.json. */
+  damaged?: boolean;
   dryRun: boolean;
 }
 
@@ -115,6 +119,57 @@ function pruneRequests(root: string, opts: PruneOptions): PruneOutcome {
   return { name: 'requests', removed, bytes, unit: 'responses', ...(extra && { note: extra }) };
 }
 
+/** A folder's run.json files, at any depth (a cache entry holds its outputs under their workspace paths). */
+function runFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of listDir(dir)) {
+    const p = join(dir, name);
+    if (name === 'run.json') out.push(p);
+    else if (lstatSync(p).isDirectory()) out.push(...runFilesUnder(p));
+  }
+  return out;
+}
+
+/** Why a cache entry's cell is damaged (its files against its own run.json's digests), or null when whole. */
+function entryDamage(entry: string): string | null {
+  for (const runFile of runFilesUnder(join(entry, 'results'))) {
+    let files: Record<string, ResultFileDigest> | undefined;
+    try {
+      files = (JSON.parse(readFileSync(runFile, 'utf8')) as { files?: Record<string, ResultFileDigest> }).files;
+    } catch {
+      return `${relative(entry, runFile)} is not valid JSON`;
+    }
+    const problems = files ? resultFileProblems(dirname(runFile), files) : [];
+    if (problems.length) return `${relative(entry, dirname(runFile))}: ${problems.join('; ')}`;
+  }
+  return null;
+}
+
+/**
+ * Nx entries holding a damaged cell are removed one by one: Nx has no command for one entry, re-running with
+ * --skip-nx-cache does not rewrite it (nx 23 stores nothing from such a run), and Nx takes a missing entry
+ * folder as a miss, so the next run recomputes the cell and stores it whole.
+ */
+async function pruneDamagedNx(root: string, opts: PruneOptions): Promise<PruneOutcome> {
+  const unit = 'damaged task results';
+  const loc = await nxLocations(root);
+  const damaged = nxEntries(loc.cacheDir)
+    .map((e) => ({ ...e, why: entryDamage(e.path) }))
+    .filter((e) => e.why !== null);
+  const bytes = damaged.reduce((s, e) => s + e.bytes, 0);
+  const list = damaged.map((e) => `${basename(e.path)} (${e.why})`).join('; ');
+  if (!damaged.length) return { name: 'nx', removed: 0, bytes: 0, unit };
+  const inUse = nxInUse(root);
+  if (inUse && !opts.dryRun) return { name: 'nx', removed: 0, bytes: 0, unit, kept: `${damaged.length} ${unit} (${formatBytes(bytes)}): ${inUse}` };
+  if (!opts.dryRun) {
+    for (const e of damaged) {
+      rmSync(e.path, { recursive: true, force: true });
+      rmSync(join(loc.cacheDir, 'terminalOutputs', basename(e.path)), { force: true });
+    }
+  }
+  return { name: 'nx', removed: damaged.length, bytes, unit, note: list };
+}
+
 /** Stale lease rows (holder and server gone) go; a live lease is never touched, whatever its age. */
 function pruneLeases(root: string, opts: PruneOptions): PruneOutcome {
   const rows = leaseRows(root);
@@ -139,7 +194,7 @@ export async function pruneCaches(root: string, opts: PruneOptions): Promise<Pru
   for (const name of opts.only) {
     switch (name) {
       case 'nx':
-        out.push(await pruneNx(root, opts));
+        out.push(opts.damaged ? await pruneDamagedNx(root, opts) : await pruneNx(root, opts));
         break;
       case 'datasets':
         // A dataset removed here is restored by Nx from its task cache, or prepared again, on the next run.

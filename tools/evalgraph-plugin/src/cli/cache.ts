@@ -4,7 +4,7 @@ import { pruneCaches, type PruneOptions } from './cache-prune';
 import { formatBytes } from './disk-usage';
 
 export const CACHE_USAGE = `usage: evalgraph cache stats [--json]
-       evalgraph cache prune (--older-than-days N | --only NAME[,NAME] | --model NAME | --all) [--dry-run]
+       evalgraph cache prune (--older-than-days N | --only NAME[,NAME] | --model NAME | --damaged | --all) [--dry-run]
   caches: ${CACHE_NAMES.join(', ')}`;
 
 class UsageError extends Error {}
@@ -15,6 +15,7 @@ function parsePrune(rest: string[]): PruneOptions {
   let model: string | undefined;
   let dryRun = false;
   let all = false;
+  let damaged = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const value = () => {
@@ -23,6 +24,7 @@ function parsePrune(rest: string[]): PruneOptions {
       return v;
     };
     if (a === '--dry-run') dryRun = true;
+    else if (a === '--damaged') damaged = true;
     else if (a === '--all') all = true;
     else if (a === '--model') model = value();
     else if (a === '--older-than-days') {
@@ -36,8 +38,12 @@ function parsePrune(rest: string[]): PruneOptions {
       }
     } else throw new UsageError(`unknown option "${a}"`);
   }
-  if (!all && days === undefined && model === undefined && only.size === 0) {
-    throw new UsageError('cache prune removes nothing without a choice: give --older-than-days N, --only NAME, --model NAME, or --all (add --dry-run to see what would go)');
+  if (!all && !damaged && days === undefined && model === undefined && only.size === 0) {
+    throw new UsageError('cache prune removes nothing without a choice: give --older-than-days N, --only NAME, --model NAME, --damaged or --all (add --dry-run to see what would go)');
+  }
+  if (damaged) {
+    if (all || days !== undefined || model !== undefined || (only.size && !(only.size === 1 && only.has('nx')))) throw new UsageError('--damaged applies to the Nx task cache alone: use it with --only nx or by itself');
+    return { only: ['nx'], damaged: true, dryRun };
   }
   if (model !== undefined) {
     if (only.size && !(only.size === 1 && only.has('requests'))) throw new UsageError('--model applies to the request cache only: use it with --only requests or alone');

@@ -1,7 +1,11 @@
 import type { ResolvedCell } from '@evalgraph/core';
 import { projectName } from '../nodes/project-names';
 
-/** The command that recomputes one cell instead of restoring it: the fix for a damaged cell or cache entry. */
+/**
+ * The commands that recompute one damaged cell and its cache entry. `--skip-nx-cache` alone would not do: nx 23
+ * neither reads nor writes the cache on such a run, so the damaged entry would be restored again next time.
+ * Removing the damaged entries first makes the cell a cache miss, which Nx runs and stores whole.
+ */
 export function cellRerunCommand(cell: ResolvedCell): string {
-  return `npx nx run ${projectName.cell(cell.pipeline, cell.variant, cell.dataset)}:evaluate --skip-nx-cache`;
+  return `npx evalgraph cache prune --damaged && npx nx run ${projectName.cell(cell.pipeline, cell.variant, cell.dataset)}:evaluate`;
 }
