@@ -18,7 +18,7 @@ const opts: FixtureOptions = {
   variants: [{ id: 'qwen3-8b', accuracy: 0.6 }, { id: 'qwen3-14b', accuracy: 0.8 }],
   datasets: [{ name: 'gsm8k', tasks: 40 }],
 };
-const rerun = (c: ResolvedCell) => `npx nx run cell-${c.pipeline}--${c.variant}--${c.dataset}:evaluate --skip-nx-cache`;
+const rerun = (c: ResolvedCell) => `npx evalgraph cache prune --damaged && npx nx run cell-${c.pipeline}--${c.variant}--${c.dataset}:evaluate`;
 
 /** A fixture whose run.json files record their cell's digests, as run-cell writes them. */
 function recordedFixture() {
@@ -59,7 +59,7 @@ describe('cell integrity: run.json digests', () => {
     expect(e).toBeInstanceOf(DamagedCellsError);
     expect(e.message).toContain(`${cell.key}: damaged result files in ${cell.resultsDir}, so nothing was compared or reported`);
     expect(e.message).toMatch(/samples\.jsonl is not the file written with the cell \(cut short: \d+ of \d+ bytes; sha256 [0-9a-f]{12}… where run\.json recorded [0-9a-f]{12}…\)/);
-    expect(e.message).toContain(`fix: re-run it: npx nx run cell-fixture--${cell.variant}--gsm8k:evaluate --skip-nx-cache`);
+    expect(e.message).toContain(`fix: re-run it: npx evalgraph cache prune --damaged && npx nx run cell-fixture--${cell.variant}--gsm8k:evaluate`);
     expect((e as DamagedCellsError).damaged.map((d) => d.cell)).toEqual([cell.key]);
   });
 
@@ -74,7 +74,7 @@ describe('cell integrity: run.json digests', () => {
     expect(e.damaged.map((d) => d.cell)).toEqual([a.key, b.key]);
     expect(e.message).toMatch(/metrics\.json is not the file written with the cell \(same size, other content/);
     expect(e.message).toMatch(/samples\.jsonl is missing \(run\.json recorded \d+ bytes\)/);
-    expect(e.message.match(/fix: re-run it: npx nx run cell-fixture--\S+--gsm8k:evaluate --skip-nx-cache/g)).toHaveLength(2);
+    expect(e.message.match(/fix: re-run it: npx evalgraph cache prune --damaged && npx nx run cell-fixture--\S+--gsm8k:evaluate/g)).toHaveLength(2);
   });
 
   it('a run.json cut short is a damaged cell too', () => {

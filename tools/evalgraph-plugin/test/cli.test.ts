@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -45,7 +45,7 @@ describe('evalgraph CLI', () => {
       expect(cli(root, ['cache', 'prune', '--older-than-days', 'soon']).status).toBe(2);
       const bare = cli(root, ['cache', 'prune']);
       expect(bare.status).toBe(2);
-      expect(bare.out).toMatch(/removes nothing without a choice: give --older-than-days N, --only NAME, --model NAME, or --all/);
+      expect(bare.out).toMatch(/removes nothing without a choice: give --older-than-days N, --only NAME, --model NAME, --damaged or --all/);
       expect(cli(root, ['cache', 'prune', '--only', 'nx', '--older-than-days', '3']).out).toMatch(/Nx has no command to drop task results by age/);
       expect(cli(root, ['cache', 'prune', '--only', 'gpu']).out).toMatch(/unknown cache "gpu"; caches: nx, datasets, downloads, requests, leases, artifacts/);
     } finally {
@@ -177,6 +177,22 @@ describe('evalgraph cache on a workspace with every cache present', () => {
     } finally {
       fake.kill('SIGKILL');
     }
+  });
+
+  it('prune --damaged removes only the Nx cache entries whose cell files fail their own run.json digests', () => {
+    const samples = 'results/t/qwen3-8b/balanced/gsm8k/samples.jsonl';
+    const holding = nxEntries().filter((e) => existsSync(join(ws.root, '.nx/cache', e, samples)));
+    expect(holding).toHaveLength(1);
+    const others = nxEntries().filter((e) => !holding.includes(e));
+    expect(cacheCli('prune', '--damaged').out).toMatch(/^nx\s+removed 0 damaged task results/m);
+    const f = join(ws.root, '.nx/cache', holding[0], samples);
+    writeFileSync(f, readFileSync(f, 'utf8').split('\n').slice(0, 1).join('\n') + '\n');
+    expect(cacheCli('prune', '--damaged', '--dry-run').out).toMatch(new RegExp(`^nx\\s+would remove 1 damaged task results \\(.*\\); ${holding[0]} \\(results/t/qwen3-8b/balanced/gsm8k: samples\\.jsonl is not the file written with the cell \\(cut short`, 'm'));
+    expect(nxEntries()).toContain(holding[0]);
+    const r = cacheCli('prune', '--damaged');
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/^nx\s+removed 1 damaged task results/m);
+    expect(nxEntries().sort()).toEqual(others.sort());
   });
 
   it('prune --only nx empties the Nx cache with Nx\'s own reset, and the next run recomputes instead of restoring nothing', () => {
