@@ -136,6 +136,7 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     runs++;
     // Nx restores the damaged entry as a cache hit and reports success: the damage is invisible here.
     expectSuccess(evaluated, 'damaged cache entry, evaluate');
+    completed++;
     expect(evaluated.out).toMatch(new RegExp(`nx run ${GSM8K_CELL}:evaluate\\s+\\[local cache\\]`));
     expect(readFileSync(join(cw.root, SAMPLES), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
     // compare (and so report and readiness, which depend on it) refuses the cell, names it and gives the fix.
@@ -146,6 +147,7 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     // --skip-nx-cache alone is no fix: nx stores nothing from such a run, so the damaged entry stays and comes back.
     expectSuccess(await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--skip-nx-cache', '--outputStyle=static']), 'skip-nx-cache');
     runs++;
+    completed++;
     cw.ws.executed();
     expect(readFileSync(join(cacheDir, entries[0], SAMPLES), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
     // The fix as printed: the damaged entries go, the cell re-runs from the request cache (nothing sent) and is
@@ -156,6 +158,7 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     const fixed = await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--outputStyle=static']);
     runs++;
     expectSuccess(fixed, 'the printed fix');
+    completed++;
     expect(cw.ws.executed()).toEqual(['c:qwen3-4b/gsm8k']);
     expect(cw.requests().length).toBe(sentBefore);
     const again = await cw.run(['run', 'pipeline-c:compare', '--outputStyle=static']);
@@ -169,6 +172,7 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     rmSync(join(cw.root, dirname(SAMPLES)), { recursive: true, force: true });
     expectSuccess(await cw.evaluate(), 'restore after the fix');
     runs++;
+    completed++;
     expect(cw.ws.executed()).toEqual([]);
     checkResults();
     expect(await cw.waitClean()).toEqual([]);
