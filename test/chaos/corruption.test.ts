@@ -1,13 +1,14 @@
-import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_PIPELINE, ChaosWorkspace } from './helpers/chaos-workspace';
-import { expectSuccess } from './helpers/expect-run';
+import { expectClearFailure, expectSuccess } from './helpers/expect-run';
 import { recordFigure } from './helpers/figures';
 import { referenceResults } from './helpers/reference';
 
-// Scenario 4: a corrupted or truncated request-cache database, and a truncated results file: detected, reported,
-// and recovered by recomputing only what was damaged.
+// Scenario 4: a corrupted or truncated request-cache database, a truncated results file, and a damaged Nx cache
+// entry: detected, reported, and recovered by recomputing only what was damaged.
 const GSM8K_CELL = 'cell-c--qwen3-4b--gsm8k';
 const SAMPLES = 'results/c/qwen3-4b/chaos/gsm8k/samples.jsonl';
 
@@ -114,6 +115,65 @@ describe('scenario 4: damaged caches and results are detected, reported and repa
     completed++;
     expect(cw.ws.executed()).toEqual(['c:qwen3-4b/gsm8k']);
     expect(cw.requests().length).toBe(sentBefore);
+    checkResults();
+    expect(await cw.waitClean()).toEqual([]);
+  });
+
+  it('a damaged Nx cache entry (samples.jsonl cut at a line boundary): restored without a word by Nx, caught by compare by name with the fix', async () => {
+    // Every cache entry holding this cell's samples is cut to its first two lines: each line still parses.
+    const cacheDir = join(cw.root, '.nx/cache');
+    const entries = readdirSync(cacheDir).filter((e) => existsSync(join(cacheDir, e, SAMPLES)));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      const f = join(cacheDir, e, SAMPLES);
+      writeFileSync(f, readFileSync(f, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    }
+    rmSync(join(cw.root, dirname(SAMPLES)), { recursive: true, force: true });
+    faults++;
+    cw.ws.executed();
+    const sentBefore = cw.requests().length;
+    const evaluated = await cw.evaluate();
+    runs++;
+    // Nx restores the damaged entry as a cache hit and reports success: the damage is invisible here.
+    expectSuccess(evaluated, 'damaged cache entry, evaluate');
+    completed++;
+    expect(evaluated.out).toMatch(new RegExp(`nx run ${GSM8K_CELL}:evaluate\\s+\\[local cache\\]`));
+    expect(readFileSync(join(cw.root, SAMPLES), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    // compare (and so report and readiness, which depend on it) refuses the cell, names it and gives the fix.
+    const compared = await cw.run(['run', 'pipeline-c:compare', '--outputStyle=static']);
+    runs++;
+    expectClearFailure(compared, /pipeline c: qwen3-4b\/gsm8k: damaged result files in results\/c\/qwen3-4b\/chaos\/gsm8k, so nothing was compared or reported: samples\.jsonl is not the file written with the cell \(cut short: \d+ of \d+ bytes/, 'compare');
+    expect(compared.out).toContain(`fix: re-run it: npx evalgraph cache prune --damaged && npx nx run ${GSM8K_CELL}:evaluate`);
+    // --skip-nx-cache alone is no fix: nx stores nothing from such a run, so the damaged entry stays and comes back.
+    expectSuccess(await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--skip-nx-cache', '--outputStyle=static']), 'skip-nx-cache');
+    runs++;
+    completed++;
+    cw.ws.executed();
+    expect(readFileSync(join(cacheDir, entries[0], SAMPLES), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    // The fix as printed: the damaged entries go, the cell re-runs from the request cache (nothing sent) and is
+    // stored whole, and compare passes.
+    const pruned = spawnSync(process.execPath, [join(cw.root, 'tools/evalgraph-plugin/bin/evalgraph.js'), 'cache', 'prune', '--damaged'], { cwd: cw.root, encoding: 'utf8' });
+    expect(pruned.status, `${pruned.stdout}${pruned.stderr}`).toBe(0);
+    expect(pruned.stdout).toMatch(new RegExp(`^nx\\s+removed ${entries.length} damaged task results .*samples\\.jsonl is not the file written with the cell`, 'm'));
+    const fixed = await cw.run(['run', `${GSM8K_CELL}:evaluate`, '--outputStyle=static']);
+    runs++;
+    expectSuccess(fixed, 'the printed fix');
+    completed++;
+    expect(cw.ws.executed()).toEqual(['c:qwen3-4b/gsm8k']);
+    expect(cw.requests().length).toBe(sentBefore);
+    const again = await cw.run(['run', 'pipeline-c:compare', '--outputStyle=static']);
+    runs++;
+    expectSuccess(again, 'compare after the fix');
+    completed++;
+    // The reference holds cell results only: compare's summary is no part of it.
+    rmSync(join(cw.root, 'results/c/compare'), { recursive: true, force: true });
+    checkResults();
+    // The rewritten cache entry is whole: deleting the results and restoring them gives the full cell back.
+    rmSync(join(cw.root, dirname(SAMPLES)), { recursive: true, force: true });
+    expectSuccess(await cw.evaluate(), 'restore after the fix');
+    runs++;
+    completed++;
+    expect(cw.ws.executed()).toEqual([]);
     checkResults();
     expect(await cw.waitClean()).toEqual([]);
   });

@@ -6,6 +6,7 @@ export * from './schemas';
 export * from './validate';
 export * from './pairing';
 export * from './load-cells';
+export * from './cell-integrity';
 export * from './matrix';
 export * from './throughput';
 export * from './cell-pairs';

@@ -84,7 +84,7 @@ describe('loadCells', () => {
     // Cut at a line boundary: every line parses, only the count against metrics.json gives it away.
     lines[2] = JSON.stringify({ ...JSON.parse(lines[2]), outcome: 'correct' });
     writeFileSync(sfile, lines.slice(0, 5).join('\n') + '\n');
-    expect(() => loadCells(root, pipeline)).toThrow(/samples\.jsonl: has 5 samples where metrics\.json says \d+: the file is truncated or damaged; fix: delete /);
+    expect(() => loadCells(root, pipeline)).toThrow(/samples\.jsonl has 5 samples where metrics\.json says \d+: it was cut short or changed\n  fix: re-run it: /);
   });
 
   it('validates with JSON Schemas generated from the core zod schemas', () => {

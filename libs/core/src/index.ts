@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './hash';
+export * from './file-digest';
 export * from './did-you-mean';
 export * from './load';
 export * from './memory';

@@ -225,21 +225,19 @@ export class RequestCache {
     };
   }
 
+  /** How many entries prune() with the same filters would delete, and their response bytes. */
+  countMatching(opts: { olderThanDays?: number; model?: string } = {}): { entries: number; bytes: number } {
+    this.flush();
+    const { where, args } = pruneFilter(opts);
+    const row = this.db.prepare(`SELECT COUNT(*) AS entries, COALESCE(SUM(LENGTH(response)), 0) AS bytes FROM responses${where}`).get(...args) as { entries: number; bytes: number };
+    return row;
+  }
+
   /** Deletes entries older than N days and/or of one model (both filters apply together); returns how many. */
   prune(opts: { olderThanDays?: number; model?: string; vacuum?: boolean } = {}): number {
     this.flush();
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (opts.olderThanDays !== undefined) {
-      where.push('created_at < ?');
-      args.push(Date.now() - opts.olderThanDays * 86_400_000);
-    }
-    if (opts.model !== undefined) {
-      where.push('model = ?');
-      args.push(opts.model);
-    }
-    const sql = `DELETE FROM responses${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-    const removed = this.db.prepare(sql).run(...args).changes;
+    const { where, args } = pruneFilter(opts);
+    const removed = this.db.prepare(`DELETE FROM responses${where}`).run(...args).changes;
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     if (opts.vacuum) this.db.exec('VACUUM');
     return removed;
@@ -253,6 +251,21 @@ export class RequestCache {
     openCaches.delete(this);
     this.db.close();
   }
+}
+
+/** The WHERE clause (with its leading space, or empty) selecting entries older than N days and/or of one model. */
+function pruneFilter(opts: { olderThanDays?: number; model?: string }): { where: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (opts.olderThanDays !== undefined) {
+    where.push('created_at < ?');
+    args.push(Date.now() - opts.olderThanDays * 86_400_000);
+  }
+  if (opts.model !== undefined) {
+    where.push('model = ?');
+    args.push(opts.model);
+  }
+  return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', args };
 }
 
 /** Stable JSON of a body, for size measurements and logs. */

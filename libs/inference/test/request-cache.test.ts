@@ -67,11 +67,14 @@ describe('RequestCache', () => {
     ]);
     expect(st.fileBytes).toBeGreaterThan(0);
     expect(formatRequestCacheStats(st)).toMatch(/^request cache .*c1\.sqlite: 3 responses, [\d.]+ MiB on disk\n  qwen3-14b: 1 responses/);
+    expect(c.countMatching({ model: 'qwen3-14b' })).toEqual({ entries: 1, bytes: st.models[0].bytes });
     expect(c.prune({ model: 'qwen3-14b' })).toBe(1);
     const now = Date.now();
     vi.spyOn(Date, 'now').mockReturnValue(now + 10 * 86_400_000);
     try {
       c.put('k5', 'qwen3-8b', gen('new'));
+      expect(c.countMatching({ olderThanDays: 7 }).entries).toBe(2);
+      expect(c.countMatching({ olderThanDays: 7, model: 'nobody' }).entries).toBe(0);
       expect(c.prune({ olderThanDays: 7 })).toBe(2);
     } finally {
       vi.restoreAllMocks();

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,6 +120,15 @@ describe('runCell streams a cell', () => {
     const metrics = JSON.parse(readFileSync(path.join(root, 'results/t/cell/metrics.json'), 'utf8'));
     expect(metrics.n).toBe(N);
     expect(readdirSync(path.join(root, 'results/t'))).toEqual(['cell']);
+  });
+
+  it('records the sha256 and size of every other result file in run.json', async () => {
+    await runCell(input(new ScriptedBackend('forward', root)));
+    const dir = path.join(root, 'results/t/cell');
+    const run = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+    const digest = (f: string) => ({ sha256: createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex'), bytes: statSync(path.join(dir, f)).size });
+    expect(readdirSync(dir).sort()).toEqual(['metrics.json', 'run.json', 'samples.jsonl']);
+    expect(run.files).toEqual({ 'metrics.json': digest('metrics.json'), 'samples.jsonl': digest('samples.jsonl') });
   });
 
   it('writes byte-identical samples whether responses arrive in order or reversed', async () => {

@@ -318,7 +318,8 @@ export function listFiles(dir: string): string[] {
 
 /**
  * A result file with what legitimately differs between two runs of the same inputs removed: latencies, wall
- * time, throughput, timestamps, the server port, and how many requests came from the request cache.
+ * time, throughput, timestamps, the server port, how many requests came from the request cache, and the file
+ * digests in run.json (which cover those).
  */
 export function normalizeResult(name: string, text: string): unknown {
   if (name.endsWith('samples.jsonl')) {
@@ -337,7 +338,8 @@ export function normalizeResult(name: string, text: string): unknown {
   }
   if (name.endsWith('run.json')) {
     const r = JSON.parse(text) as Record<string, unknown> & { server: Record<string, unknown> };
-    const { started_at: _s, finished_at: _f, server, ...rest } = r;
+    // File digests cover latencies and wall times, so they differ between two runs as those do.
+    const { started_at: _s, finished_at: _f, files: _d, server, ...rest } = r;
     return { ...rest, server: { kind: server.kind, version: server.version } };
   }
   return text;

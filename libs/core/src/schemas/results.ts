@@ -72,6 +72,12 @@ export const MetricsFile = z
   .strict();
 export type MetricsFile = z.infer<typeof MetricsFile>;
 
+/** What run.json records of each other result file of its cell. */
+export const ResultFileDigest = z
+  .object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lower-case hex'), bytes: z.number().int().min(0) })
+  .strict();
+export type ResultFileDigest = z.infer<typeof ResultFileDigest>;
+
 /** run.json of one cell: provenance. */
 export const RunFile = z
   .object({
@@ -98,6 +104,10 @@ export const RunFile = z
     sampling: z.record(z.string(), z.unknown()),
     started_at: z.string(),
     finished_at: z.string(),
+    files: z
+      .record(z.string(), ResultFileDigest)
+      .optional()
+      .describe('sha256 and size of every other file of the cell (samples.jsonl, metrics.json, ...), recorded when the cell is written and checked whenever it is loaded, so a damaged file restored from a cache is caught; absent in run.json written before evalgraph recorded them'),
   })
   .strict();
 export type RunFile = z.infer<typeof RunFile>;

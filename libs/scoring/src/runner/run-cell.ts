@@ -5,11 +5,13 @@ import {
   MetricsFile,
   RunFile,
   SampleResult,
+  fileDigest,
   hashValue,
   percentile,
   writeFileAtomic,
   type DatasetConfig,
   type DatasetRecord,
+  type FileDigest,
   type GpuProfile,
   type ModelConfig,
   type Outcome,
@@ -144,6 +146,7 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
         input.cell,
       );
     }
+    writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
     const server = input.backend.describe();
     const run = RunFile.parse({
       pipeline: input.pipeline,
@@ -161,9 +164,10 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
       sampling: { ...mode.sampling, chat_template_kwargs: mode.chat_template_kwargs },
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
+      files: digestResultFiles(staging),
     });
+    // The staging folder is swapped in whole, so writing run.json last (after the files it vouches for) is safe.
     writeFileAtomic(join(staging, 'run.json'), JSON.stringify(run, null, 2) + '\n');
-    writeFileAtomic(join(staging, 'metrics.json'), JSON.stringify(metricsFile, null, 2) + '\n');
     swapIn(staging, dir);
     const primary = metrics[0] ?? { name: 'none', value: 0 };
     log(`${input.cell}: ${primary.name} = ${primary.value.toFixed(4)} (n=${results.length}, errors ${outcomes.server_error})`);
@@ -174,6 +178,15 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
     rmSync(staging, { recursive: true, force: true });
     throw resultsWriteError(e, input);
   }
+}
+
+/** sha256 and size of every file of a finished staging folder but run.json, which records them. */
+function digestResultFiles(staging: string): Record<string, FileDigest> {
+  const out: Record<string, FileDigest> = {};
+  for (const name of readdirSync(staging).sort()) {
+    if (name !== 'run.json') out[name] = fileDigest(join(staging, name));
+  }
+  return out;
 }
 
 /**

@@ -4,9 +4,11 @@ import { writeSchemas, staleSchemas } from './schemas';
 const USAGE = `usage: evalgraph <command>
 
   doctor                 check the environment (Node, Python, vLLM, GPUs, CUDA driver, disk, HF token, ports)
-  cache stats            size and entries of the request cache
-  cache prune [--older-than-days N] [--model NAME]
-                         delete request-cache entries
+  cache stats [--json]   size, entries and location of every cache: Nx task cache, prepared datasets,
+                         dataset downloads, request cache, GPU leases, English-filter artifacts
+  cache prune (--older-than-days N | --only NAME[,NAME] | --model NAME | --damaged | --all) [--dry-run]
+                         remove from those caches; nothing in use (a live lease, a running nx) is removed;
+                         --damaged: only Nx cache entries whose cell files fail their run.json digests
   schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
 `;
 

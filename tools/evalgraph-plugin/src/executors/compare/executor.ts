@@ -3,6 +3,7 @@ import { loadNamed, resolvePipeline, writeFileAtomic } from '@evalgraph/core';
 import { loadCells, readBaselineSummary } from '@evalgraph/analysis';
 import { buildSummary, readGitState } from '@evalgraph/report';
 import { resolve } from 'node:path';
+import { cellRerunCommand } from '../../shared/cell-rerun';
 import { reportError } from '../../shared/report-error';
 import { pipelinePaths } from '../../shared/pipeline-paths';
 
@@ -11,7 +12,8 @@ export default async function compareExecutor(options: { pipeline: string }, con
   try {
     const root = context.root;
     const pipeline = resolvePipeline(root, options.pipeline);
-    const loaded = loadCells(root, pipeline);
+    const loaded = loadCells(root, pipeline, { rerunCommand: cellRerunCommand });
+    for (const line of loaded.unverified) console.warn(`warning: ${line}; re-run the cell to record them`);
     const baselineRef = pipeline.config.comparisons.find((c) => c.kind === 'baseline');
     const baseline = baselineRef && baselineRef.kind === 'baseline' ? readBaselineSummary(resolve(root, baselineRef.summary)) : null;
     const summary = buildSummary({ pipeline, loaded, gpu: loadNamed(root, 'gpu', pipeline.config.gpu), baseline, git: readGitState(root) });

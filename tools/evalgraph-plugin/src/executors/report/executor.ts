@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { resolvePipeline } from '@evalgraph/core';
 import { loadCells } from '@evalgraph/analysis';
 import { formatGates, readSummary, renderReportFiles, samplesByCell } from '@evalgraph/report';
+import { cellRerunCommand } from '../../shared/cell-rerun';
 import { reportError } from '../../shared/report-error';
 import { pipelinePaths } from '../../shared/pipeline-paths';
 
@@ -13,7 +14,7 @@ export default async function reportExecutor(options: { pipeline: string }, cont
     const root = context.root;
     const paths = pipelinePaths(root, options.pipeline);
     const summary = readSummary(paths.summary);
-    const loaded = loadCells(root, resolvePipeline(root, options.pipeline));
+    const loaded = loadCells(root, resolvePipeline(root, options.pipeline), { rerunCommand: cellRerunCommand });
     const files = await renderReportFiles(summary, samplesByCell(loaded));
     rmSync(paths.candidate, { recursive: true, force: true });
     mkdirSync(paths.candidate, { recursive: true });
