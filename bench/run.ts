@@ -3,10 +3,11 @@
 //
 //   npm run bench                      (node -r @swc-node/register bench/run.ts)
 //   npm run bench -- --quick           small grid, 1 repeat: a minute or two, for development
-//   options: --repeats N (default 3)  --only 1,2,3,4,5  --out DIR (default bench/)  --keep (keep the temp workspaces)
+//   options: --repeats N (default 3)  --only 1,2,3,4,5 or names (--only cached-rerun)  --out DIR (default bench/)
+//            --keep (keep the temp workspaces)
 //            --render: rewrite RESULTS.md from results.json and bench/findings.md without measuring anything
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Scratch } from '../test/helpers/scratch-workspace';
@@ -34,6 +35,30 @@ function sh(cmd: string, args: string[]): string {
   } catch {
     return `(${cmd} unavailable)`;
   }
+}
+
+/** Item names `--only` accepts besides their numbers. */
+const ITEMS: Record<string, string> = { 'cached-rerun': '1', throughput: '2', scheduling: '3', sandbox: '4', projection: '5' };
+
+/** The items `--only` names, as numbers; an unknown one is an error naming the choices. */
+function onlyItems(spec: string): Set<string> {
+  return new Set(
+    spec.split(',').map((x) => {
+      const n = ITEMS[x] ?? x;
+      if (!Object.values(ITEMS).includes(n)) throw new Error(`--only ${x}: expected 1-5 or ${Object.keys(ITEMS).join(', ')}`);
+      return n;
+    }),
+  );
+}
+
+/** A bench workspace runs with the repository's root .env (NX_ISOLATE_PLUGINS=false), as a user's clone does. */
+function withRootEnv(ws: Scratch): Scratch {
+  const env = path.join(REPO, '.env');
+  if (existsSync(env)) {
+    copyFileSync(env, path.join(ws.root, '.env'));
+    ws.commit('bench: the repository root .env');
+  }
+  return ws;
 }
 
 function loadavg(): string {
@@ -72,7 +97,7 @@ async function main() {
   const started = Date.now();
   const quick = process.argv.includes('--quick');
   const repeats = Number(arg('--repeats') ?? (quick ? 1 : 3));
-  const only = new Set((arg('--only') ?? '1,2,3,4,5').split(','));
+  const only = onlyItems(arg('--only') ?? '1,2,3,4,5');
   const outDir = path.resolve(arg('--out') ?? path.join(REPO, 'bench'));
   const keep = process.argv.includes('--keep');
   const log = (s: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}\n`);
@@ -103,7 +128,7 @@ async function main() {
     commands.push({ what: 'zero-latency server', command: 'node bench/servers/zero-latency.js --port <port>' });
 
     const shape: PipelineShape = { ...grid, backend: 'endpoint', judgeUrl: server.url };
-    const w1 = benchWorkspace({ bench: pipelineYaml(shape) }, server.url);
+    const w1 = withRootEnv(benchWorkspace({ bench: pipelineYaml(shape) }, server.url));
     workspaces.push(w1);
     log(`workspace ${w1.root}: preparing ${grid.datasets.length} datasets (not timed)`);
     await nxTimed(w1, ['run-many', '-t', 'prepare', '-p', grid.datasets.map((d) => `dataset-${d}`).join(','), '--outputStyle=static']);
@@ -129,7 +154,7 @@ async function main() {
       const large: PipelineShape = { models: grid.models, presets: grid.presets, datasets: dsets, samples: 5, backend: 'dummy' };
       const small: PipelineShape = { models: grid.models.slice(0, 1), presets: grid.presets.slice(0, 1), datasets: dsets, samples: 5, backend: 'dummy' };
       const standin: PipelineShape = { models: ['qwen3-8b'], presets: ['balanced'], datasets: ['gsm8k'], samples: 5, backend: 'vllm' };
-      const w2 = benchWorkspace({ 'sched-large': pipelineYaml(large), 'sched-small': pipelineYaml(small), standin: pipelineYaml(standin) });
+      const w2 = withRootEnv(benchWorkspace({ 'sched-large': pipelineYaml(large), 'sched-small': pipelineYaml(small), standin: pipelineYaml(standin) }));
       workspaces.push(w2);
       log(`workspace ${w2.root}: preparing datasets (not timed)`);
       await nxTimed(w2, ['run-many', '-t', 'prepare', '-p', dsets.map((d) => `dataset-${d}`).join(','), '--outputStyle=static']);

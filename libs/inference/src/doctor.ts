@@ -50,7 +50,7 @@ export function checkNode(version = process.versions.node): DoctorCheck {
 
 async function checkPython(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const exe = findExecutable('python3', env.PATH ?? '');
-  if (!exe) return { name: 'python', status: 'warning', detail: 'python3 not on PATH', fix: 'install Python 3.10+ (needed for vLLM; the dummy backend runs without it)' };
+  if (!exe) return { name: 'python', status: 'warning', detail: 'python3 not on PATH', fix: 'npm run setup (apt-get install python3): the code sandbox runs python3, and vLLM needs Python 3.10+' };
   const r = await run(exe, ['--version'], 10_000, env);
   return { name: 'python', status: r.ok ? 'ok' : 'warning', detail: r.ok ? `${r.out} (${exe})` : `python3 failed: ${r.out.slice(0, 200)}`, fix: r.ok ? '' : 'repair the Python installation' };
 }

@@ -1,4 +1,4 @@
-import type { CreateNodes, CreateNodesResult } from 'nx/src/project-graph/plugins/public-api';
+import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
 import { ConfigError, declaredCells, tryLoad, resolvePipeline, type ConfigProblem, type ScorerName } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';

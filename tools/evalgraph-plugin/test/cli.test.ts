@@ -24,6 +24,8 @@ describe('evalgraph CLI', () => {
     expect(r.out).not.toContain(secret);
     expect(r.out).toMatch(/^ok\s+hf-token\s.*set/m);
     expect(r.out).toMatch(/^warning\s+vllm\s+`vllm` not on PATH/m);
+    expect(r.out).toMatch(/^ok\s+sandbox\s+bubblewrap ran a Python program/m);
+    expect(r.out).toMatch(/^(ok|warning)\s+chromium\s.*only needed by npm test/m);
     expect(r.status).toBe(0); // warnings only: the dummy backend still runs here
   });
 

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
-import { runCell, type CellInput } from '@evalgraph/scoring';
+import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec } from './backends';
@@ -41,8 +41,15 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
       push({ task: t.task, success: false, terminalOutput: msg });
     }
   }
+  // Without a working sandbox every code cell would fail on its own: say it once, before any cell runs.
+  const coded = loaded.filter((l) => runsSandboxedCode(l.input.dataset));
+  const noSandbox = coded.length ? await sandboxPreflight() : null;
+  if (noSandbox) {
+    console.error(`evalgraph: ${coded.length} code cell(s) not run: ${noSandbox.message}`);
+    for (const l of coded) push({ task: l.task, success: false, terminalOutput: `${l.options.cell}: not run: the code sandbox is unavailable here (npm run setup; npx evalgraph doctor says why)` });
+  }
   const groups = new Map<string, Loaded[]>();
-  for (const l of loaded) {
+  for (const l of noSandbox ? loaded.filter((x) => !coded.includes(x)) : loaded) {
     const k = serverSpec(root, l.input, l.options).key;
     groups.set(k, [...(groups.get(k) ?? []), l]);
   }
