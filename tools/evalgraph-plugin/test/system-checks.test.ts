@@ -50,6 +50,6 @@ describe('doctor: system tools', () => {
 
   it('lists every external tool', async () => {
     const checks = await allChecks({ PATH: '/nonexistent', HOME: dir, EVALGRAPH_CHROMIUM: join(dir, 'none') }, { bwrap: join(dir, 'no-such-bwrap') });
-    expect(checks.map((c) => c.name)).toEqual(['node', 'python', 'vllm', 'gpu', 'disk', 'hf-token', 'ports', 'sandbox', 'chromium']);
+    expect(checks.map((c) => c.name)).toEqual(['node', 'python', 'vllm', 'vllm-version', 'gpu', 'disk', 'hf-token', 'ports', 'sandbox', 'chromium']);
   });
 });

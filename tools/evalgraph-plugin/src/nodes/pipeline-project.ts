@@ -44,8 +44,11 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
   targets.check = {
     executor: '@evalgraph/plugin:check',
     options: { pipeline: name },
-    // No prepare here: Nx skips every dependent of a failed task, so gathering the prepares in `check` let one
-    // dataset that cannot be fetched stop every cell of the pipeline. Each cell waits for its own dataset only.
+    // Gathering every prepare here lets all cells start together, so the batch executor sees the whole pipeline at
+    // once and starts one server per model. The price: Nx skips every dependent of a failed task, so one dataset
+    // that cannot be fetched stops every cell of the pipeline (waiting on each cell's own prepare instead split a
+    // first run into one batch, and one server start, per finished prepare; test/runtime/servers.test.ts).
+    dependsOn: resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
     inputs: [...referenced, '{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*', NOT_DOCS, externalDeps],
     outputs: [],
     cache: true,
