@@ -1,4 +1,4 @@
-export * from './stats/prng';
+export { mulberry32, randomIndex } from '@evalgraph/core';
 export * from './stats/distributions';
 export * from './stats/intervals';
 export * from './stats/paired';

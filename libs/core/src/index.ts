@@ -16,4 +16,5 @@ export * from './schemas/results';
 export * from './workspace';
 export * from './jsonl';
 export * from './stats';
+export * from './prng';
 export * from './json-schemas';

@@ -39,7 +39,8 @@ export interface Lease {
   release(): void;
 }
 
-interface Row {
+/** One row of the lease table, as SQLite returns it (also read by `evalgraph cache stats`). */
+export interface LeaseRow {
   id: string;
   key: string;
   gib: number;
@@ -79,14 +80,14 @@ export class GpuLeaseManager {
       pid INTEGER NOT NULL, pid_start INTEGER, pgid INTEGER, host TEXT NOT NULL, started TEXT NOT NULL)`);
   }
 
-  private alive(r: Row): boolean {
+  private alive(r: LeaseRow): boolean {
     if (r.host !== this.host) return true; // another machine's row (shared disk): not ours to judge
     if (pidAlive(r.pid, r.pid_start)) return true;
     return r.pgid !== null && groupMembers(r.pgid).length > 0;
   }
 
   private reap(): void {
-    const rows = this.db.prepare('SELECT * FROM leases').all() as Row[];
+    const rows = this.db.prepare('SELECT * FROM leases').all() as LeaseRow[];
     const del = this.db.prepare('DELETE FROM leases WHERE id = ?');
     for (const r of rows) if (!this.alive(r)) del.run(r.id);
   }
@@ -96,7 +97,7 @@ export class GpuLeaseManager {
     return this.db
       .transaction(() => {
         this.reap();
-        return (this.db.prepare('SELECT * FROM leases ORDER BY started').all() as Row[]).map(toHolder);
+        return (this.db.prepare('SELECT * FROM leases ORDER BY started').all() as LeaseRow[]).map(toHolder);
       })
       .immediate();
   }
@@ -109,7 +110,7 @@ export class GpuLeaseManager {
       .transaction((): number[] | null => {
         this.reap();
         const used = new Array<number>(req.deviceCount).fill(0);
-        for (const r of this.db.prepare('SELECT * FROM leases').all() as Row[]) {
+        for (const r of this.db.prepare('SELECT * FROM leases').all() as LeaseRow[]) {
           for (const d of JSON.parse(r.devices) as number[]) if (d < used.length) used[d] += r.gib;
         }
         // A request larger than one GPU can still run alone (vLLM will tell if it does not fit).
@@ -165,6 +166,6 @@ export class GpuLeaseManager {
   }
 }
 
-function toHolder(r: Row): LeaseHolder {
+function toHolder(r: LeaseRow): LeaseHolder {
   return { id: r.id, key: r.key, gib: r.gib, devices: JSON.parse(r.devices) as number[], pid: r.pid, pgid: r.pgid, host: r.host, started: r.started };
 }

@@ -1,5 +1,5 @@
 import { binomialMetric, percentile, type MetricValue } from '@evalgraph/core';
-import { mulberry32, randomIndex } from './prng';
+import { mulberry32, randomIndex } from '@evalgraph/core';
 
 /** Bootstrap settings; the defaults make intervals reproducible run to run. */
 export interface BootstrapOptions {

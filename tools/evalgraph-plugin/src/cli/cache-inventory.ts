@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { downloadsDir, preparedDir } from '@evalgraph/datasets';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { RequestCache, artifactsDir, groupMembers, leaseDbFile, pidAlive, requestCacheFile, type RequestCacheStats } from '@evalgraph/inference';
+import { RequestCache, artifactsDir, groupMembers, leaseDbFile, pidAlive, requestCacheFile, type LeaseRow as LeaseTableRow, type RequestCacheStats } from '@evalgraph/inference';
 import { diskUsage, formatBytes, listDir } from './disk-usage';
 
 /** The caches evalgraph keeps, by the name `--only` takes. */
@@ -136,18 +136,6 @@ export interface LeaseRow {
   started: string;
 }
 
-interface RawLeaseRow {
-  id: string;
-  key: string;
-  gib: number;
-  devices: string;
-  pid: number;
-  pid_start: number | null;
-  pgid: number | null;
-  host: string;
-  started: string;
-}
-
 /**
  * Lease rows split into live and stale, read without writing (GpuLeaseManager reaps stale rows on every use;
  * stats must not). Live means what the manager means: another host's row, a living owner, or a server
@@ -158,7 +146,7 @@ export function leaseRows(root: string): { live: LeaseRow[]; stale: LeaseRow[] }
   if (!existsSync(file)) return null;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('SELECT * FROM leases ORDER BY started').all() as RawLeaseRow[];
+    const rows = db.prepare('SELECT * FROM leases ORDER BY started').all() as LeaseTableRow[];
     const host = hostname();
     const out = { live: [] as LeaseRow[], stale: [] as LeaseRow[] };
     for (const r of rows) {

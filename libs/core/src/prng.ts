@@ -1,4 +1,4 @@
-/** mulberry32: a tiny seeded PRNG, so every bootstrap interval is reproducible from its seed. */
+/** mulberry32: a tiny seeded PRNG, so bootstrap intervals and generated test cases are reproducible from their seed. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
