@@ -39,7 +39,7 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set EVALGRAPH_SKIP_BROWSER=1 to skip the browser test`);
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: install it (npm run setup -- --tests) or set EVALGRAPH_SKIP_BROWSER=1 to skip the browser test`);
     }
     const dir = tmp();
     const file = join(dir, 'report.html');

@@ -3,7 +3,8 @@ import { writeSchemas, staleSchemas } from './schemas';
 
 const USAGE = `usage: evalgraph <command>
 
-  doctor                 check the environment (Node, Python, vLLM, GPUs, CUDA driver, disk, HF token, ports)
+  doctor                 check the environment: Node, Python, vLLM and its supported range, GPUs, CUDA driver,
+                         disk, HF token, ports, the bubblewrap sandbox, Chromium (tests only)
   cache stats [--json]   size, entries and location of every cache: Nx task cache, prepared datasets,
                          dataset downloads, request cache, GPU leases, English-filter artifacts
   cache prune (--older-than-days N | --only NAME[,NAME] | --model NAME | --damaged | --all) [--dry-run]
