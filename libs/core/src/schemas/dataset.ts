@@ -56,6 +56,9 @@ export const ScorerName = z.enum([
 ]);
 export type ScorerName = z.infer<typeof ScorerName>;
 
+/** Whether a scorer executes model-written code (in the sandbox unless a dataset allows otherwise). */
+export const isCodeScorer = (scorer: ScorerName): boolean => scorer.startsWith('code-');
+
 /** configs/datasets/<dataset>/dataset.yaml. */
 export const DatasetConfig = z
   .object({

@@ -1,9 +1,9 @@
-import { MissingDependencyError, type DatasetConfig } from '@evalgraph/core';
+import { isCodeScorer, MissingDependencyError, type DatasetConfig } from '@evalgraph/core';
 import { checkSandboxAvailable } from '@evalgraph/sandbox';
 
 /** Whether a dataset's cells run model-written code in the sandbox (a code scorer without allow_unsandboxed). */
 export function runsSandboxedCode(dataset: Pick<DatasetConfig, 'scorer' | 'scorer_options'>): boolean {
-  return dataset.scorer.startsWith('code-') && dataset.scorer_options?.allow_unsandboxed !== true;
+  return isCodeScorer(dataset.scorer) && dataset.scorer_options?.allow_unsandboxed !== true;
 }
 
 /**

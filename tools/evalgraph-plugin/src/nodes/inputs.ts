@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { ScorerName } from '@evalgraph/core';
+import { isCodeScorer, type ScorerName } from '@evalgraph/core';
 
 /** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export by name). */
 export type InputDefinition = NonNullable<TargetConfiguration['inputs']>[number];
@@ -75,6 +75,6 @@ export const SANDBOX_RUNTIME_INPUT: InputDefinition = {
 };
 
 /** Whether cells scored by `scorer` run model-written code in the sandbox (an unknown scorer is assumed to). */
-export const runsSandbox = (scorer: ScorerName | undefined): boolean => scorer === undefined || scorer.startsWith('code-');
+export const runsSandbox = (scorer: ScorerName | undefined): boolean => scorer === undefined || isCodeScorer(scorer);
 
 export const externalDeps: InputDefinition = { externalDependencies: RESULT_DEPENDENCIES };
