@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -39,8 +39,8 @@ export interface Lease {
   release(): void;
 }
 
-/** One row of the lease table, as SQLite returns it (also read by `evalgraph cache stats`). */
-export interface LeaseRow {
+/** One row of the lease table, as SQLite returns it. */
+interface LeaseRow {
   id: string;
   key: string;
   gib: number;
@@ -81,9 +81,7 @@ export class GpuLeaseManager {
   }
 
   private alive(r: LeaseRow): boolean {
-    if (r.host !== this.host) return true; // another machine's row (shared disk): not ours to judge
-    if (pidAlive(r.pid, r.pid_start)) return true;
-    return r.pgid !== null && groupMembers(r.pgid).length > 0;
+    return leaseAlive(r, this.host);
   }
 
   private reap(): void {
@@ -163,6 +161,33 @@ export class GpuLeaseManager {
   /** Closes the database handle. */
   close(): void {
     this.db.close();
+  }
+}
+
+/** A holder is alive while its owner pid lives or its server's process group still has members. */
+function leaseAlive(r: LeaseRow, host: string): boolean {
+  if (r.host !== host) return true; // another machine's row (shared disk): not ours to judge
+  if (pidAlive(r.pid, r.pid_start)) return true;
+  return r.pgid !== null && groupMembers(r.pgid).length > 0;
+}
+
+/**
+ * The lease table split into live and stale holders, read without writing (the manager reaps stale rows on every
+ * use; `evalgraph cache stats` must not). Null when there is no lease database.
+ */
+export function readLeases(dbFile: string): { live: LeaseHolder[]; stale: LeaseHolder[] } | null {
+  if (!existsSync(dbFile)) return null;
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const host = hostname();
+    const out = { live: [] as LeaseHolder[], stale: [] as LeaseHolder[] };
+    for (const r of db.prepare('SELECT * FROM leases ORDER BY started').all() as LeaseRow[]) (leaseAlive(r, host) ? out.live : out.stale).push(toHolder(r));
+    return out;
+  } catch (e) {
+    if (/no such table/.test((e as Error).message)) return { live: [], stale: [] };
+    throw e;
+  } finally {
+    db.close();
   }
 }
 

@@ -1,9 +1,7 @@
 import { existsSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { downloadsDir, preparedDir } from '@evalgraph/datasets';
-import { hostname } from 'node:os';
-import Database from 'better-sqlite3';
-import { RequestCache, artifactsDir, groupMembers, leaseDbFile, pidAlive, requestCacheFile, type LeaseRow as LeaseTableRow, type RequestCacheStats } from '@evalgraph/inference';
+import { RequestCache, artifactsDir, leaseDbFile, readLeases, requestCacheFile, type RequestCacheStats } from '@evalgraph/inference';
 import { diskUsage, formatBytes, listDir } from './disk-usage';
 
 /** The caches evalgraph keeps, by the name `--only` takes. */
@@ -125,43 +123,8 @@ export function requestCacheStats(root: string): RequestCacheStats | null {
   }
 }
 
-/** A row of the lease table as stats shows it. */
-export interface LeaseRow {
-  id: string;
-  key: string;
-  gib: number;
-  devices: number[];
-  pid: number;
-  host: string;
-  started: string;
-}
-
-/**
- * Lease rows split into live and stale, read without writing (GpuLeaseManager reaps stale rows on every use;
- * stats must not). Live means what the manager means: another host's row, a living owner, or a server
- * process group that still has members.
- */
-export function leaseRows(root: string): { live: LeaseRow[]; stale: LeaseRow[] } | null {
-  const file = leaseDbFile(root);
-  if (!existsSync(file)) return null;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT * FROM leases ORDER BY started').all() as LeaseTableRow[];
-    const host = hostname();
-    const out = { live: [] as LeaseRow[], stale: [] as LeaseRow[] };
-    for (const r of rows) {
-      const alive = r.host !== host || pidAlive(r.pid, r.pid_start) || (r.pgid !== null && groupMembers(r.pgid).length > 0);
-      const row: LeaseRow = { id: r.id, key: r.key, gib: r.gib, devices: JSON.parse(r.devices) as number[], pid: r.pid, host: r.host, started: r.started };
-      (alive ? out.live : out.stale).push(row);
-    }
-    return out;
-  } catch (e) {
-    if (/no such table/.test((e as Error).message)) return { live: [], stale: [] };
-    throw e;
-  } finally {
-    db.close();
-  }
-}
+/** Live and stale GPU lease holders, read without reaping (see readLeases). */
+export const leaseRows = (root: string) => readLeases(leaseDbFile(root));
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
