@@ -21,9 +21,12 @@ checkpoint() {
   tar -czf "$out/logs.tar.gz.tmp" -C "$logs" . && mv "$out/logs.tar.gz.tmp" "$out/logs.tar.gz"
   tar -czf "$out/results.tar.gz.tmp" results .evalgraph/artifacts/*.py 2>/dev/null && mv "$out/results.tar.gz.tmp" "$out/results.tar.gz"
 }
-# GPU_VALIDATE_STEPS="doctor coverage-8b ..." runs only the steps named (unpack always runs).
+# GPU_VALIDATE_STEPS="doctor coverage-8b ..." runs only the steps named (unpack always runs). A step's time limit can
+# be raised for one call, e.g. GPU_LIMIT_pipeline=400 (a dash in a step name is an underscore there).
 step() {
-  local name=$1 limit=$2 t0 rc
+  local name=$1 limit=$2 t0 rc override
+  override="GPU_LIMIT_${1//-/_}"
+  limit=${!override:-$limit}
   shift 2
   if [ -n "${GPU_VALIDATE_STEPS:-}" ] && [ "$name" != unpack ] && [[ " $GPU_VALIDATE_STEPS " != *" $name "* ]]; then return 0; fi
   t0=$(date +%s%N)

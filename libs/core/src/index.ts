@@ -14,6 +14,7 @@ export * from './schemas/records';
 export * from './schemas/requests';
 export * from './schemas/results';
 export * from './workspace';
+export * from './source-probe';
 export * from './jsonl';
 export * from './stats';
 export * from './prng';

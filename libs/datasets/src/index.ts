@@ -5,6 +5,7 @@ export { preparedDir, downloadsDir } from './paths';
 export { sourceUrl } from './source-url';
 export { resolveMirror, DOWNLOAD_TIMEOUT_MS, type MirrorChoice, type FetchedFrom } from './source-files';
 export { DownloadError } from './download-error';
+export { SourceUnavailableError, markUnavailable } from './source-unavailable';
 export { NORMALIZERS, NORMALIZER_VERSION } from './formats/registry';
 export type { Normalizer, NormalizeInput, Normalized, SourceText } from './formats/types';
 export { parseCsv } from './formats/csv';

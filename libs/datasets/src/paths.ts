@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CONFIG_PATHS } from '@evalgraph/core';
+import { CONFIG_PATHS, DOWNLOADS_DIR } from '@evalgraph/core';
 
 /** Where `prepare` writes a dataset's canonical JSONL, manifest and aux files. */
 export function preparedDir(root: string, name: string): string {
@@ -8,7 +8,7 @@ export function preparedDir(root: string, name: string): string {
 
 /** The download cache: raw source files named by their sha256. */
 export function downloadsDir(root: string): string {
-  return join(root, '.evalgraph', 'downloads');
+  return join(root, DOWNLOADS_DIR);
 }
 
 /** The config file of a dataset, relative to the workspace root (for messages). */

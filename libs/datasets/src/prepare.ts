@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { ConfigError, PreparedManifest, didYouMean, sha256, toJsonl, type DatasetConfig } from '@evalgraph/core';
 import { NORMALIZERS, NORMALIZER_VERSION } from './formats/registry';
 import type { Normalizer } from './formats/types';
 import { canonicalRecord, validateRecords } from './canonical';
 import { auxFileName, datasetConfigFile, preparedDir } from './paths';
+import { writeDirAtomic } from './write-dir';
 import { loadSourceFile, overallOrigin, resolveMirror, type LoadContext } from './source-files';
 
 /** Options of prepareDataset. */
@@ -27,19 +26,6 @@ export function normalizerFor(name: string, format: string): Normalizer {
   throw new ConfigError([
     { file: datasetConfigFile(name), field: 'format', expected: `a known format (${known.join(', ')})`, found: `"${format}"`, hint: guess ? `did you mean "${guess}"?` : undefined },
   ]);
-}
-
-/** Writes all files of a preparation into a fresh directory and swaps it in, so readers never see a mix. */
-function writeDirAtomic(dir: string, files: Record<string, string>): void {
-  mkdirSync(dirname(dir), { recursive: true });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const tmp = `${dir}.tmp-${stamp}`;
-  mkdirSync(tmp, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(tmp, name), text);
-  const old = `${dir}.old-${stamp}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
 }
 
 /**

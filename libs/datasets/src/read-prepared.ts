@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DatasetRecord, IntegrityError, MissingDependencyError, PreparedManifest, parseJsonl, sha256 } from '@evalgraph/core';
 import { auxFileName, preparedDir } from './paths';
+import { DatasetUnavailableError, readUnavailable } from './source-unavailable';
 
 /** A prepared dataset: its manifest and canonical records. */
 export interface PreparedDataset {
@@ -18,6 +19,8 @@ function notPrepared(root: string, name: string, missing: string): MissingDepend
 
 /** Reads the manifest of a prepared dataset (validated against the PreparedManifest schema). */
 export function readManifest(root: string, name: string): PreparedManifest {
+  const unavailable = readUnavailable(root, name);
+  if (unavailable) throw new DatasetUnavailableError(name, unavailable);
   const file = join(preparedDir(root, name), 'manifest.json');
   if (!existsSync(file)) throw notPrepared(root, name, file);
   const parsed = PreparedManifest.safeParse(JSON.parse(readFileSync(file, 'utf8')));

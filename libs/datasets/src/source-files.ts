@@ -6,6 +6,7 @@ import { IntegrityError, MissingDependencyError, sha256, writeFileAtomic, type D
 import { datasetConfigFile, downloadsDir } from './paths';
 import { sourceUrl } from './source-url';
 import { DownloadError } from './download-error';
+import { SourceUnavailableError } from './source-unavailable';
 
 type SourceFile = DatasetConfig['source']['files'][number];
 
@@ -42,7 +43,7 @@ export function resolveMirror(root: string, config: DatasetConfig, option?: stri
       : undefined;
   if (explicit) {
     if (!existsSync(explicit.dir) || !statSync(explicit.dir).isDirectory()) {
-      throw new MissingDependencyError(`the dataset mirror ${explicit.dir} (from ${explicit.origin}) is not a directory`, 'point EVALGRAPH_DATA_MIRROR at a directory laid out like shared/datasets, or unset it to download the pinned sources');
+      throw new SourceUnavailableError(`the dataset mirror ${explicit.dir} (from ${explicit.origin}) is not a directory`, 'point EVALGRAPH_DATA_MIRROR at a directory laid out like shared/datasets, or unset it to download the pinned sources');
     }
     return explicit;
   }
@@ -80,7 +81,7 @@ function readMirror(ctx: LoadContext, mirror: MirrorChoice, index: number): Buff
   const path = join(mirror.dir, file.mirror_path);
   if (!existsSync(path)) {
     const { repo, revision } = ctx.config.source;
-    throw new MissingDependencyError(
+    throw new SourceUnavailableError(
       `dataset ${ctx.name}: ${file.mirror_path} is not in the mirror ${mirror.dir} (chosen by ${mirror.origin})`,
       `put ${file.path} of ${repo}@${revision} (sha256 ${file.sha256}) at ${path}, or set EVALGRAPH_DATA_MIRROR to a directory laid out like shared/datasets that has it` +
         (mirror.origin === 'config' ? `, or remove \`mirror:\` from ${datasetConfigFile(ctx.name)} to download the pinned source` : mirror.origin === 'EVALGRAPH_DATA_MIRROR' ? ', or unset it to download the pinned source' : ''),

@@ -1,5 +1,5 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
-import { ConfigError, declaredCells, tryLoad, resolvePipeline, type ConfigProblem, type ScorerName } from '@evalgraph/core';
+import { ConfigError, declaredCells, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ScorerName } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
 import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
@@ -11,11 +11,12 @@ export const createNodes: CreateNodes = [
   '{configs/models/*/model.yaml,configs/datasets/*/dataset.yaml,pipelines/*/pipeline.yaml}',
   (files, _options, context) => {
     const root = context.workspaceRoot;
-    const scorerCache = new Map<string, ScorerName | undefined>();
-    const scorerOf = (d: string) => {
-      if (!scorerCache.has(d)) scorerCache.set(d, tryLoad(root, 'dataset', d, []).value?.scorer);
-      return scorerCache.get(d);
+    const datasetCache = new Map<string, DatasetConfig | undefined>();
+    const datasetOf = (d: string) => {
+      if (!datasetCache.has(d)) datasetCache.set(d, tryLoad(root, 'dataset', d, []).value);
+      return datasetCache.get(d);
     };
+    const scorerOf = (d: string): ScorerName | undefined => datasetOf(d)?.scorer;
     return files.map((file) => {
       const m = PATTERN.exec(file);
       let result: CreateNodesResult = {};
@@ -23,7 +24,7 @@ export const createNodes: CreateNodes = [
         const model = tryLoad(root, 'model', m[2], []).value;
         result = { projects: { [`configs/models/${m[2]}`]: modelProject(root, m[2], model?.chat_template) } };
       } else if (m?.[3]) {
-        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3]) } };
+        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], datasetOf(m[3])) } };
       } else if (m?.[4]) {
         const name = m[4];
         try {

@@ -1,13 +1,18 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-import { CONFIG_PATHS } from '@evalgraph/core';
+import { CONFIG_PATHS, sourceProbeCommand, type DatasetConfig } from '@evalgraph/core';
 import { NOT_DOCS } from './inputs';
 
 /** Where `prepare` writes a dataset's canonical JSONL and manifest. */
 export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
 
-/** A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. */
-export function datasetProject(name: string): ProjectConfiguration {
+/**
+ * A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. `config` is undefined
+ * when the dataset file does not load; prepare then fails with that file's error.
+ */
+export function datasetProject(name: string, config: DatasetConfig | undefined): ProjectConfiguration {
   const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
+  // Whether the source files are on this machine: an unreachable source is never a cache hit (sourceProbeCommand).
+  const source = config ? [{ runtime: sourceProbeCommand(config) }] : [];
   return {
     root: `configs/datasets/${name}`,
     name: `dataset-${name}`,
@@ -17,7 +22,7 @@ export function datasetProject(name: string): ProjectConfiguration {
       prepare: {
         executor: '@evalgraph/plugin:prepare',
         options: { dataset: name },
-        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod', 'fflate'] }],
+        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod', 'fflate'] }, ...source],
         outputs: [`{workspaceRoot}/${preparedDir(name)}`],
         cache: true,
       },

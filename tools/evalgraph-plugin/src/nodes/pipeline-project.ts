@@ -45,9 +45,9 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
     executor: '@evalgraph/plugin:check',
     options: { pipeline: name },
     // Gathering every prepare here lets all cells start together, so the batch executor sees the whole pipeline at
-    // once and starts one server per model. The price: Nx skips every dependent of a failed task, so one dataset
-    // that cannot be fetched stops every cell of the pipeline (waiting on each cell's own prepare instead split a
-    // first run into one batch, and one server start, per finished prepare; test/runtime/servers.test.ts).
+    // once and starts one server per model (waiting on each cell's own prepare instead split a first run into one
+    // batch, and one server start, per finished prepare; test/runtime/servers.test.ts). A prepare whose source cannot
+    // be reached succeeds here and leaves its error for its own cells, so it stops only them (prepare/executor.ts).
     dependsOn: resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
     inputs: [...referenced, '{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*', NOT_DOCS, externalDeps],
     outputs: [],

@@ -1,9 +1,19 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { loadNamed } from '@evalgraph/core';
-import { prepareDataset } from '@evalgraph/datasets';
+import { SourceUnavailableError, markUnavailable, prepareDataset } from '@evalgraph/datasets';
 import { reportError } from '../../shared/report-error';
 
-/** Downloads (or reads from the mirror) the pinned source, verifies sha256 and writes canonical JSONL. */
+/** Whether another task of this run waits on this one (a pipeline's cells), rather than the user asking for it. */
+function isDependency(context: ExecutorContext): boolean {
+  const self = `${context.projectName}:${context.targetName}`;
+  return Object.entries(context.taskGraph?.dependencies ?? {}).some(([task, deps]) => task !== self && deps.some((edge) => edge.id === self));
+}
+
+/**
+ * Downloads (or reads from the mirror) the pinned source, verifies sha256 and writes canonical JSONL. When the source
+ * cannot be reached and the prepare only runs for a pipeline's cells, it records the error for those cells and
+ * succeeds, so the pipeline's other datasets still run (its probe input keeps that outcome out of the cache).
+ */
 export default async function prepareExecutor(options: { dataset: string }, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
     const config = loadNamed(context.root, 'dataset', options.dataset);
@@ -11,6 +21,11 @@ export default async function prepareExecutor(options: { dataset: string }, cont
     console.log(`${options.dataset}: ${manifest.records} records (${manifest.split}) from ${manifest.fetched_from}, sha256 ${manifest.sha256.slice(0, 12)}`);
     return { success: true };
   } catch (e) {
+    if (e instanceof SourceUnavailableError && isDependency(context)) {
+      markUnavailable(context.root, options.dataset, e);
+      console.warn(`${e.message}\n${options.dataset}: unavailable in this run — its cells fail with this error, the other datasets' cells run`);
+      return { success: true };
+    }
     // No prefix: @evalgraph/datasets already names the dataset (or its config file) in every error it throws.
     reportError(e);
     return { success: false };
