@@ -132,6 +132,17 @@ describe('nx g @evalgraph/plugin:dataset', () => {
     expect(fields(check(bare, 'configs/datasets/g/dataset.yaml', DatasetConfig).problems)).toContain('expected_records');
   });
 
+  it('asks for one file per role the format reads (MT-Bench: three; MMLU: data and fewshot, not its 114 files)', async () => {
+    const tree = workspaceTree();
+    const roles = async (format: string) => {
+      await datasetGenerator(tree, { name: `new-${format}`, format, skipFormat: true });
+      const data = parseYaml(tree.read(`configs/datasets/new-${format}/dataset.yaml`, 'utf8') ?? '', 'x').data as { source: { files: { role: string }[] } };
+      return data.source.files.map((f) => f.role);
+    };
+    expect(await roles('mt-bench')).toEqual(['data', 'reference', 'judge_prompts']);
+    expect(await roles('mmlu')).toEqual(['data', 'fewshot']);
+  });
+
   it('refuses an unknown format or scorer, and a taken name', async () => {
     const tree = workspaceTree();
     expect(await refusal(tree, (t) => datasetGenerator(t, { name: 'x', format: 'gsm8', skipFormat: true }))).toMatch(/^--format: unknown format "gsm8"; known: .*did you mean "gsm8k"\?$/);

@@ -33,7 +33,8 @@ function requireScorer(scorer: string): void {
 
 /** The config to write: TODOs for the pinned source, the rest from the arguments and the reference dataset. */
 function datasetConfig(name: string, format: string, scorer: string, split: string, ref?: DatasetConfig): Record<string, unknown> {
-  const roles = ref ? ref.source.files.map((f) => f.role) : ['data'];
+  // One entry per role the format reads (MMLU lists 57 data files: the user adds the rest like the first).
+  const roles = ref ? [...new Set(ref.source.files.map((f) => f.role))] : ['data'];
   return {
     description: `${name}: ${format} records scored by ${scorer}.`,
     source: {
