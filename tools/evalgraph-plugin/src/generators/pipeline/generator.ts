@@ -63,7 +63,7 @@ export default async function pipelineGenerator(tree: Tree, raw: PipelineGenerat
   requireExisting(tree, 'preset', options.preset, '--preset');
   requireServable(tree, options, models);
   const body = stringify(pipelineConfig(tree, options, models, datasets), { lineWidth: 0 }).trimEnd();
-  const command = ['nx g @evalgraph/plugin:pipeline', options.name, `--models ${models.join(',')}`, `--datasets ${datasets.join(',')}`, raw.backend && `--backend ${options.backend}`, raw.gpu && `--gpu ${options.gpu}`, raw.preset && `--preset ${options.preset}`, options.sampleLimit && `--sample-limit ${options.sampleLimit}`].filter(Boolean).join(' ');
+  const command = ['nx g @evalgraph/plugin:pipeline', options.name, `--models ${models.join(',')}`, `--datasets ${datasets.join(',')}`, `--backend ${options.backend}`, `--gpu ${options.gpu}`, `--preset ${options.preset}`, options.sampleLimit && `--sample-limit ${options.sampleLimit}`].filter(Boolean).join(' ');
   generateFiles(tree, join(__dirname, 'files'), 'pipelines', { name: options.name, command, body, todo: body.includes(PLACEHOLDER_PREFIX) });
   // `check` also loads every config the pipeline uses: their own TODOs are left too.
   const left: ConfigProblem[] = [
