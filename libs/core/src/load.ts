@@ -21,6 +21,11 @@ export function readYaml(file: string, displayRoot = process.cwd()): YamlSource 
   } catch (e) {
     throw new ConfigError([{ file: shown, field: '', expected: 'a readable file', found: (e as NodeJS.ErrnoException).code ?? String(e) }]);
   }
+  return parseYaml(text, shown);
+}
+
+/** Parses YAML text shown to the user as `shown`; syntax errors become ConfigError with the line. */
+export function parseYaml(text: string, shown: string): YamlSource {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError([syntaxProblem(shown, doc.errors, lc)]);
@@ -153,10 +158,35 @@ export function problemsFromZod(src: YamlSource, schema: z.ZodType, error: z.Zod
   return out;
 }
 
+/** Marks a value the user still has to fill in (written by the `nx g` generators): `TODO: what to put here`. */
+export const PLACEHOLDER_PREFIX = 'TODO:';
+
+/** One problem per string value still holding a placeholder, so a half-filled config names every field left. */
+export function placeholderProblems(src: YamlSource): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const walk = (v: unknown, path: PropertyKey[]): void => {
+    if (typeof v === 'string' && v.startsWith(PLACEHOLDER_PREFIX)) {
+      out.push({ file: src.file, field: path.join('.'), line: src.lineOf(path), expected: v.slice(PLACEHOLDER_PREFIX.length).trim(), found: 'a TODO placeholder', hint: 'fill it in' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(src.data, []);
+  return out;
+}
+
+/** Validates parsed YAML against a schema: placeholders first, then the schema's problems on the other fields. */
+export function checkSource<S extends z.ZodType>(src: YamlSource, schema: S): { value?: z.output<S>; problems: ConfigProblem[] } {
+  const todo = placeholderProblems(src);
+  const parsed = schema.safeParse(src.data);
+  if (parsed.success && todo.length === 0) return { value: parsed.data, problems: [] };
+  const filled = new Set(todo.map((p) => p.field));
+  const rest = parsed.success ? [] : problemsFromZod(src, schema, parsed.error).filter((p) => !filled.has(p.field));
+  return { problems: [...todo, ...rest] };
+}
+
 /** Reads a YAML file and validates it; throws ConfigError listing every problem. */
 export function loadConfig<S extends z.ZodType>(file: string, schema: S, displayRoot?: string): z.output<S> {
-  const src = readYaml(file, displayRoot);
-  const parsed = schema.safeParse(src.data);
-  if (!parsed.success) throw new ConfigError(problemsFromZod(src, schema, parsed.error));
-  return parsed.data;
+  const { value, problems } = checkSource(readYaml(file, displayRoot), schema);
+  if (problems.length) throw new ConfigError(problems);
+  return value as z.output<S>;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
 import { didYouMean } from './did-you-mean';
-import { readYaml, problemsFromZod, type YamlSource } from './load';
+import { readYaml, checkSource, type YamlSource } from './load';
 import { ModelConfig } from './schemas/model';
 import { Preset } from './schemas/preset';
 import { GpuProfile } from './schemas/gpu';
@@ -48,13 +48,12 @@ export function tryLoad<K extends ConfigKind>(root: string, kind: K, name: strin
     }
     throw e;
   }
-  const schema = SCHEMAS[kind] as z.ZodType;
-  const parsed = schema.safeParse(src.data);
-  if (!parsed.success) {
-    problems.push(...problemsFromZod(src, schema, parsed.error));
+  const checked = checkSource(src, SCHEMAS[kind] as z.ZodType);
+  if (checked.problems.length) {
+    problems.push(...checked.problems);
     return { src };
   }
-  return { value: parsed.data as Loaded<K>, src };
+  return { value: checked.value as Loaded<K>, src };
 }
 
 /** Loads one config or throws ConfigError. */
