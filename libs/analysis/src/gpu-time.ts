@@ -68,10 +68,11 @@ export interface MeasuredCost {
  * GPU seconds per measured cell. A cell's own wall time also holds its wait for the GPU lease and for its server
  * to start, and cells of one model share one server at the same time, so neither its wall time nor the sum of them
  * is what the GPU spent: the server's busy window is. Cells whose `served` windows (first request sent to last
- * answer) overlap on one server form a session; the session's span is split between its cells by the tokens each
- * made the server process (prompt + completion of the requests it sent; answers from the request cache cost the
- * server nothing). Cells with nothing served (dummy backend, results written before run.json recorded `served`,
- * every answer from the request cache) measure nothing and are left out.
+ * answer) overlap on one server form a session; the session's span is split between its cells in proportion to
+ * their own served windows, measured rather than modelled: a cell of long generations keeps the server longer
+ * than one of log-likelihood requests, and sharing the server slows every cell in it alike. Cells with nothing
+ * served (dummy backend, results written before run.json recorded `served`, every answer from the request cache)
+ * measure nothing and are left out.
  */
 export function measuredCosts(cells: readonly CostCell[]): Map<string, MeasuredCost> {
   const out = new Map<string, MeasuredCost>();
@@ -80,15 +81,15 @@ export function measuredCosts(cells: readonly CostCell[]): Map<string, MeasuredC
     .map((c) => ({ ...c, run: { ...c.run, started_at: c.run.served!.from, finished_at: c.run.served!.to } }));
   for (const session of serverSessions(served)) {
     const members = session.cells;
-    const tokens = (c: CostCell) => (c.metrics.tokens.prompt + c.metrics.tokens.completion) * (c.metrics.requests.sent / c.metrics.requests.total);
-    // A server that reported no tokens still answered requests: share its window by requests sent.
-    const byTokens = members.reduce((a, c) => a + tokens(c), 0) > 0;
-    const weight = byTokens ? tokens : (c: CostCell) => c.metrics.requests.sent;
+    const own = (c: CostCell) => Math.max(0, Date.parse(c.run.finished_at) - Date.parse(c.run.started_at));
+    // Windows too short to time (all zero) share the span by requests sent.
+    const timed = members.some((c) => own(c) > 0);
+    const weight = timed ? own : (c: CostCell) => c.metrics.requests.sent;
     const total = members.reduce((a, c) => a + weight(c), 0);
     for (const c of members) {
       const spt = Number(c.run.settings.samples_per_task ?? 1);
       out.set(c.cell.key, {
-        gpuS: (session.windowS * weight(c)) / total,
+        gpuS: total > 0 ? (session.windowS * weight(c)) / total : 0,
         sent: c.metrics.requests.sent,
         requests: c.metrics.requests.total,
         records: c.run.dataset.records,

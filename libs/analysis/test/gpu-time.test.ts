@@ -25,22 +25,23 @@ function cell(key: string, o: { model?: string; from?: number; to?: number; sent
 }
 
 describe('GPU time accounting', () => {
-  it('splits a shared server window by the tokens each cell made it process, and ignores lease waits', () => {
-    // Two cells on one server, served 100–130 s and 110–140 s: the server was busy 40 s. A third cell of
-    // another model was served alone for 10 s, after waiting 100 s for the GPU (its wall time is 110 s).
+  it('splits a shared server window by how long each cell was served, and ignores lease waits', () => {
+    // Two cells on one server, served 100–160 s and 120–140 s: the server was busy 60 s, three quarters of the
+    // served time was the first cell's. A third cell of another model was served alone for 10 s, after waiting
+    // 100 s for the GPU (its wall time is 110 s).
     const costs = measuredCosts([
-      cell('results/p/a/balanced/gsm8k', { from: 100, to: 130, sent: 10, tokens: 3000 }),
-      cell('results/p/a/balanced/math500', { from: 110, to: 140, sent: 10, tokens: 1000 }),
+      cell('results/p/a/balanced/gsm8k', { from: 100, to: 160, sent: 10, tokens: 1000 }),
+      cell('results/p/a/balanced/math500', { from: 120, to: 140, sent: 10, tokens: 3000 }),
       cell('results/p/b/balanced/gsm8k', { model: 'qwen3-14b', from: 200, to: 210, sent: 5, tokens: 500, started: 100 }),
     ]);
-    expect(costs.get('results/p/a/balanced/gsm8k')!.gpuS).toBeCloseTo(30);
-    expect(costs.get('results/p/a/balanced/math500')!.gpuS).toBeCloseTo(10);
+    expect(costs.get('results/p/a/balanced/gsm8k')!.gpuS).toBeCloseTo(45);
+    expect(costs.get('results/p/a/balanced/math500')!.gpuS).toBeCloseTo(15);
     expect(costs.get('results/p/b/balanced/gsm8k')!.gpuS).toBeCloseTo(10);
   });
 
   it('counts only what the server did: cached answers cost nothing, and cells without a served window measure nothing', () => {
     const costs = measuredCosts([
-      // Half its requests came from the request cache: half its tokens went through the server.
+      // Half its requests came from the request cache: its served window covers the other half only.
       cell('results/p/a/balanced/gsm8k', { from: 0, to: 20, sent: 5, total: 10, tokens: 2000 }),
       cell('results/p/a/balanced/math500', { from: 0, to: 20, sent: 10, tokens: 1000 }),
       cell('results/p/a/balanced/ifeval', { sent: 0, total: 10, tokens: 900 }),

@@ -90,13 +90,19 @@ describe('evalgraph plan: cells, servers and GPU time', () => {
     expect(p.executes.find((e) => e.model === 'qwen3-8b' && e.dataset === 'gsm8k')!.estimate.gpuS).toBeCloseTo(40);
     // The dummy cell runs in-process: no server. qwen3-4b has no history and no prepared data here: no estimate.
     expect(p.servers.map((s) => [s.model, s.cells, s.gpuS])).toEqual([['qwen3-14b', 1, 20], ['qwen3-4b', 1, null], ['qwen3-8b', 1, 40]]);
-    expect(p.gpuTime).toEqual([{ profile: 'h100x2', gpus: 2, servers: 3, oneGpuS: 60, profileGpusS: 40, cellsWithoutEstimate: 1 }]);
+    expect(p.gpuTime).toEqual([{ profile: 'h100x2', gpus: 2, servers: 3, cells: 3, oneGpuS: 60, profileGpusS: 40, cellsWithoutEstimate: 1 }]);
     expect(p.otherTasks).toEqual({ run: [], cached: 1 });
 
     const text = formatPlan(p);
     expect(text).toMatch(/^cells: 4 of 5 would run, 1 restored from the Nx cache \(1 of them from the remote cache\)$/m);
     expect(text).toMatch(/^ {2}vLLM server qwen3-8b \(balanced, h100x2\): 1 cell, ~40\.0 s GPU$/m);
     expect(text).toMatch(/^GPU time on h100x2: ~60\.0 s on 1 GPU; ~40\.0 s wall on its 2 GPUs \(3 servers side by side\) \(\+ 1 cell without an estimate\)/m);
+  });
+
+  it('says so when no cell has an estimate instead of printing a total of zero', () => {
+    const p = buildPlan(root, ['run-many', '-t', 'evaluate'], g, projectGraph, fates, new Map());
+    expect(p.gpuTime).toMatchObject([{ profile: 'h100x2', cells: 3, cellsWithoutEstimate: 3 }]);
+    expect(formatPlan(p)).toMatch(/^GPU time on h100x2: no estimate for any of its 3 cells \(see above\)$/m);
   });
 
   it('plans nothing when every task is cached', () => {

@@ -43,6 +43,7 @@ export interface GpuTotal {
   profile: string;
   gpus: number;
   servers: number;
+  cells: number;
   oneGpuS: number;
   profileGpusS: number;
   cellsWithoutEstimate: number;
@@ -122,7 +123,7 @@ export function buildPlan(root: string, command: string[], graph: TaskGraph, pro
       // Unreadable profile: plan for one GPU; the run's check reports the profile.
     }
     const jobs = list.map((s) => s.gpuS ?? 0);
-    return { profile, gpus, servers: list.length, oneGpuS: jobs.reduce((a, b) => a + b, 0), profileGpusS: makespan(jobs, gpus), cellsWithoutEstimate: list.reduce((a, s) => a + s.unknown, 0) };
+    return { profile, gpus, servers: list.length, cells: list.reduce((a, s) => a + s.cells, 0), oneGpuS: jobs.reduce((a, b) => a + b, 0), profileGpusS: makespan(jobs, gpus), cellsWithoutEstimate: list.reduce((a, s) => a + s.unknown, 0) };
   });
   return {
     command,

@@ -24,6 +24,10 @@ export function formatPlan(p: Plan): string {
     }
   } else out.push('servers that would start: none');
   for (const g of p.gpuTime) {
+    if (g.cellsWithoutEstimate === g.cells) {
+      out.push(`GPU time on ${g.profile}: no estimate for any of its ${g.cells} cells (see above)`);
+      continue;
+    }
     const unknown = g.cellsWithoutEstimate ? ` (+ ${g.cellsWithoutEstimate} cell${g.cellsWithoutEstimate === 1 ? '' : 's'} without an estimate)` : '';
     out.push(`GPU time on ${g.profile}: ~${duration(g.oneGpuS)} on 1 GPU; ~${duration(g.profileGpusS)} wall on its ${g.gpus} GPU${g.gpus === 1 ? '' : 's'} (${g.servers} server${g.servers === 1 ? '' : 's'} side by side)${unknown}; server start-up not included`);
   }

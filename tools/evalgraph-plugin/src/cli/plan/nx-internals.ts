@@ -6,7 +6,7 @@ import type { NxJsonConfiguration, ProjectGraph, Task, TaskGraph, TaskHasher } f
  * not a way to construct a hasher, the per-task environment a hash is taken against, or the cache lookup
  * (local database + remote cache) the task runner does. `evalgraph plan` needs exactly those, so it takes them
  * from Nx itself instead of hashing a second way. Everything is checked on load: when an Nx upgrade moves or
- * renames one, `NxInternalsChanged` says which, and test/plan-nx-internals.test.ts fails.
+ * renames one, `NxInternalsChanged` says which, and tools/evalgraph-plugin/test/plan.test.ts fails.
  */
 
 /** A cache entry as Nx's DbCache returns it. */
