@@ -88,7 +88,7 @@ describe('evalgraph plan against real nx runs (stand-in vLLM)', () => {
       expect(cellsOf(p)).toEqual(['cell-plan--qwen3-4b--math500:evaluate', 'cell-plan--qwen3-8b--math500:evaluate']);
       expect(p.servers.map((s) => [s.model, s.cells])).toEqual([['qwen3-4b', 1], ['qwen3-8b', 1]]);
       for (const e of p.executes) {
-        expect(e.why).toMatch(/after dataset-math500:prepare/);
+        expect(e.why).toMatch(/^runs after dataset-math500:prepare/);
         expect(e.estimate.source).toBe('measured');
       }
       expect(p.otherTasks.run.map((t) => t.task)).toContain('dataset-math500:prepare');

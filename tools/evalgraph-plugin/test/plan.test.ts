@@ -96,7 +96,7 @@ describe('evalgraph plan: cells, servers and GPU time', () => {
     const text = formatPlan(p);
     expect(text).toMatch(/^cells: 4 of 5 would run, 1 restored from the Nx cache \(1 of them from the remote cache\)$/m);
     expect(text).toMatch(/^ {2}vLLM server qwen3-8b \(balanced, h100x2\): 1 cell, ~40\.0 s GPU$/m);
-    expect(text).toMatch(/^GPU time on h100x2: ~60\.0 s on 1 GPU; ~40\.0 s wall on its 2 GPUs \(3 servers side by side\) \(\+ 1 cell without an estimate\)/m);
+    expect(text).toMatch(/^GPU time on h100x2: ~60\.0 s on 1 GPU; ~40\.0 s wall on its 2 GPUs \(3 servers, side by side, longest first\) \(\+ 1 cell without an estimate\)/m);
   });
 
   it('says so when no cell has an estimate instead of printing a total of zero', () => {

@@ -71,7 +71,7 @@ export async function taskFates(root: string, graph: TaskGraph, projectGraph: Pr
     for (const id of wave) {
       if (hashes.has(id)) continue;
       const runningDep = depsOf(graph, id).find((d) => fates.get(d)?.fate === 'runs' && tasks[d].outputs.length > 0);
-      if (runningDep) blocked.set(id, `after ${runningDep}, which runs first and whose outputs it hashes`);
+      if (runningDep) blocked.set(id, `runs after ${runningDep}, whose new output is part of its hash`);
       else toHash.push(tasks[id]);
     }
     if (toHash.length) {

@@ -29,7 +29,7 @@ export function formatPlan(p: Plan): string {
       continue;
     }
     const unknown = g.cellsWithoutEstimate ? ` (+ ${g.cellsWithoutEstimate} cell${g.cellsWithoutEstimate === 1 ? '' : 's'} without an estimate)` : '';
-    out.push(`GPU time on ${g.profile}: ~${duration(g.oneGpuS)} on 1 GPU; ~${duration(g.profileGpusS)} wall on its ${g.gpus} GPU${g.gpus === 1 ? '' : 's'} (${g.servers} server${g.servers === 1 ? '' : 's'} side by side)${unknown}; server start-up not included`);
+    out.push(`GPU time on ${g.profile}: ~${duration(g.oneGpuS)} on 1 GPU; ~${duration(g.profileGpusS)} wall on its ${g.gpus} GPU${g.gpus === 1 ? '' : 's'} (${g.servers} server${g.servers === 1 ? '' : 's'}${g.gpus === 1 ? ', one at a time' : ', side by side, longest first'})${unknown}; server start-up not included`);
   }
   if (p.otherTasks.run.length) out.push(`other tasks that would run: ${p.otherTasks.run.map((t) => t.task).join(', ')}`);
   if (p.historyUnreadable.length) out.push(`(unreadable results ignored for the estimate: ${p.historyUnreadable.join(', ')})`);
