@@ -113,6 +113,8 @@ describe('evalgraph plan: cells, servers and GPU time', () => {
     expect(p.servers).toEqual([]);
     expect(p.gpuTime).toEqual([]);
     expect(formatPlan(p)).toMatch(/^servers that would start: none$/m);
+    const none = buildPlan(root, ['run-many', '-t', 'evaluate', '-p', 'nope'], graph([], {}), projectGraph, new Map(), costs);
+    expect(formatPlan(none)).toMatch(/^nx selects no task for these arguments/m);
   });
 });
 

@@ -11,6 +11,10 @@ export function duration(s: number): string {
 export function formatPlan(p: Plan): string {
   const out: string[] = [`evalgraph plan: nx ${p.command.join(' ')}`];
   const c = p.cells;
+  if (c.total === 0 && p.otherTasks.run.length === 0 && p.otherTasks.cached === 0) {
+    out.push('nx selects no task for these arguments (check the -t target and the -p projects or tags)');
+    return out.join('\n');
+  }
   out.push(`cells: ${c.run} of ${c.total} would run, ${c.cached} restored from the Nx cache${c.fromRemoteCache ? ` (${c.fromRemoteCache} of them from the remote cache)` : ''}`);
   const width = Math.max(0, ...p.executes.map((e) => e.task.length));
   for (const e of p.executes) {
