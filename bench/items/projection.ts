@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getScorer } from '@evalgraph/scoring';
-import type { EvalRequest } from '@evalgraph/core';
+import { PUBLISHED, approxTokens, assumedOutputTokens, promptText } from '@evalgraph/analysis';
 import { benchCellInput } from '../lib/cell-input';
 import { row, type Row } from '../lib/results';
 import type { ItemOutput } from './cached-rerun';
 
-/**
- * Published vLLM throughput on one H100 80GB (total = prompt + generated tokens per second, `vllm bench serve`
- * on ShareGPT, vLLM without tuning). Sources are cited in RESULTS.md; the 7–9B figure is for the newest model of
- * that size the lab published, used for all three 7–8B models (a faster GPU makes our share larger, so this errs
- * against us).
- */
-export const PUBLISHED = {
-  large: { tokS: 6595.66, model: 'Qwen3-14B (BF16)', source: 'https://docs.gpustack.ai/latest/performance-lab/qwen3-14b/h100', what: 'GPUStack Performance Lab, "Optimizing Qwen3-14B Throughput on NVIDIA H100 GPUs", baseline (vLLM without optimizations), ShareGPT: Total TPS 6595.66' },
-  small: { tokS: 11527.14, model: 'Qwen3.5-9B (BF16)', source: 'https://docs.gpustack.ai/latest/performance-lab/qwen3.5-9b/h100', what: 'GPUStack Performance Lab, "Optimizing Qwen3.5-9B Throughput", H100 80GB HBM3, baseline vLLM, ShareGPT profile: Total TPS 11527.14' },
-};
+// The projection's defaults live in @evalgraph/analysis, where `evalgraph plan` reads them too.
+export { PUBLISHED };
 
 const MODELS = [
   { name: 'qwen3-8b', size: 'small' },
@@ -25,14 +17,6 @@ const MODELS = [
   { name: 'qwen-7b-chat', size: 'small' },
   { name: 'qwen-14b-chat', size: 'large' },
 ] as const;
-
-const approxTokens = (s: string) => Math.ceil(s.length / 4);
-
-function promptText(r: EvalRequest): string {
-  if (r.kind === 'loglikelihood') return r.context + r.continuation;
-  if (r.kind === 'chat') return r.messages.map((m) => m.content).join('\n');
-  return r.prompt;
-}
 
 /** Requests and tokens of one full dataset split (every record), from the prompts the scorer really builds. */
 function datasetVolume(root: string, dataset: string) {
@@ -51,7 +35,7 @@ function datasetVolume(root: string, dataset: string) {
       requests += turns;
       prompt += turns * approxTokens(promptText(r));
       // Assumed answer length: half of max_tokens for generation (non-thinking), 1 token for log-likelihood.
-      output += turns * (r.kind === 'loglikelihood' ? 1 : Math.max(64, Math.round((r.max_tokens ?? maxTokens) / 2)));
+      output += turns * assumedOutputTokens(r, maxTokens);
     }
   }
   return { dataset, records: input.records.length, requests, prompt, output, code: /^code-/.test(input.dataset.scorer) };

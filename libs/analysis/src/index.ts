@@ -9,6 +9,7 @@ export * from './load-cells';
 export * from './cell-integrity';
 export * from './matrix';
 export * from './throughput';
+export * from './gpu-time';
 export * from './cell-pairs';
 export * from './scaling';
 export * from './modes';

@@ -41,6 +41,15 @@ function sessions(cells: readonly TimedCell[]): Window[][] {
   return out;
 }
 
+/** Cells grouped by the server session they shared (same server, overlapping windows), with the window's length. */
+export function serverSessions<T extends TimedCell>(cells: readonly T[]): { cells: T[]; windowS: number }[] {
+  const groups = new Map<string, T[]>();
+  for (const c of cells) groups.set(serverKey(c), [...(groups.get(serverKey(c)) ?? []), c]);
+  return [...groups.values()].flatMap((g) =>
+    sessions(g).map((s) => ({ cells: s.map((w) => w.cell as T), windowS: (Math.max(...s.map((w) => w.end)) - Math.min(...s.map((w) => w.start))) / 1000 })),
+  );
+}
+
 /**
  * Throughput per model server over the window it served. Cells of one model that ran at the same time shared
  * one server, and a server's own token counters (vLLM /metrics) cover all of them, so a cell's wall-clock

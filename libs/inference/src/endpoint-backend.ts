@@ -85,6 +85,7 @@ export class EndpointBackend implements Backend {
     const pending = lookupCached(requests, responses, opts, base, counters);
     let kv: number | null = null;
     let serverTokens: RunStats['serverTokens'] = null;
+    let served: RunStats['served'] = null;
     if (pending.length) {
       const p = this.spec.preset;
       const client = new InferenceClient({
@@ -99,18 +100,20 @@ export class EndpointBackend implements Backend {
       this.version ??= await fetchVersion(this.urls.root);
       const watcher = new MetricsWatcher(this.urls.root, this.opts.metricsIntervalMs ?? 2000);
       await watcher.start();
+      const from = Date.now();
       try {
         await sendPending(requests, pending, responses, opts, { ...base, client }, counters);
       } finally {
         await watcher.stop();
       }
+      served = { from, to: Date.now() };
       kv = watcher.kvCacheMax;
       const d = watcher.deltas();
       serverTokens = d.promptTokens === null && d.generationTokens === null ? null : { prompt: d.promptTokens, generation: d.generationTokens };
     }
     return {
       responses: returnedResponses(responses, opts),
-      stats: { total: requests.length, ...counters, wallMs: performance.now() - t0, peakGpuMemoryGiB: null, kvCacheUsageMax: kv, englishFilter, serverTokens, restarts: 0 },
+      stats: { total: requests.length, ...counters, wallMs: performance.now() - t0, peakGpuMemoryGiB: null, kvCacheUsageMax: kv, englishFilter, serverTokens, restarts: 0, served },
     };
   }
 

@@ -65,6 +65,11 @@ export interface RunStats {
   serverTokens?: { prompt: number | null; generation: number | null } | null;
   /** Server restarts after a crash during this run. */
   restarts?: number;
+  /**
+   * When the server was working for this run (epoch ms): from its first request sent, once the server was up, to
+   * its last answer. Excludes waiting for the GPU lease and the server's start; null when nothing was sent.
+   */
+  served?: { from: number; to: number } | null;
 }
 
 /** A running (or reachable) model server that answers evaluation requests. */

@@ -138,6 +138,7 @@ export class VllmBackend implements Backend {
     if (pending.length === 0) return { responses: returnedResponses(responses, opts), stats: stats({}) };
 
     let server = await this.ensureServer();
+    const servedFrom = Date.now();
     const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000);
     sampler.start();
     const serverTokens: { prompt: number | null; generation: number | null } = { prompt: 0, generation: 0 };
@@ -172,7 +173,7 @@ export class VllmBackend implements Backend {
       await closeWatcher();
       await sampler.stop();
     }
-    return { responses: returnedResponses(responses, opts), stats: stats({ peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts }) };
+    return { responses: returnedResponses(responses, opts), stats: stats({ peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts, served: { from: servedFrom, to: Date.now() } }) };
   }
 
   /** Output-affecting server flags for the request-cache key (no server needed). */

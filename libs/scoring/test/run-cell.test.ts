@@ -131,6 +131,21 @@ describe('runCell streams a cell', () => {
     expect(run.files).toEqual({ 'metrics.json': digest('metrics.json'), 'samples.jsonl': digest('samples.jsonl') });
   });
 
+  it("records in run.json when the server worked for the cell (the backend's served window), and nothing when it did not", async () => {
+    const served = { from: Date.UTC(2026, 0, 1, 0, 0, 10), to: Date.UTC(2026, 0, 1, 0, 0, 25) };
+    const withServer = new ScriptedBackend('forward', root);
+    const run = withServer.run.bind(withServer);
+    withServer.run = async (r, o) => {
+      const out = await run(r, o);
+      return { ...out, stats: { ...out.stats, served } };
+    };
+    await runCell(input(withServer));
+    const runFile = () => JSON.parse(readFileSync(path.join(root, 'results/t/cell/run.json'), 'utf8'));
+    expect(runFile().served).toEqual({ from: '2026-01-01T00:00:10.000Z', to: '2026-01-01T00:00:25.000Z' });
+    await runCell(input(new ScriptedBackend('forward', root)));
+    expect(runFile()).not.toHaveProperty('served');
+  });
+
   it('writes byte-identical samples whether responses arrive in order or reversed', async () => {
     await runCell(input(new ScriptedBackend('forward', root)));
     const forward = samplesOf();

@@ -104,6 +104,11 @@ export const RunFile = z
     sampling: z.record(z.string(), z.unknown()),
     started_at: z.string(),
     finished_at: z.string(),
+    served: z
+      .object({ from: z.string(), to: z.string() })
+      .strict()
+      .optional()
+      .describe("when the model server worked for this cell: its first request sent (the server up) to its last answer; excludes waiting for the GPU lease and the server's start. Cells that share a server overlap; absent when nothing was sent (dummy backend, every answer from the request cache)"),
     files: z
       .record(z.string(), ResultFileDigest)
       .optional()

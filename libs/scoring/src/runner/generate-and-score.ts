@@ -18,6 +18,7 @@ function addStats(a: RunStats, b: RunStats): RunStats {
     wallMs: a.wallMs + b.wallMs,
     peakGpuMemoryGiB: Math.max(a.peakGpuMemoryGiB ?? -1, b.peakGpuMemoryGiB ?? -1) < 0 ? null : Math.max(a.peakGpuMemoryGiB ?? 0, b.peakGpuMemoryGiB ?? 0),
     kvCacheUsageMax: Math.max(a.kvCacheUsageMax ?? -1, b.kvCacheUsageMax ?? -1) < 0 ? null : Math.max(a.kvCacheUsageMax ?? 0, b.kvCacheUsageMax ?? 0),
+    served: a.served && b.served ? { from: Math.min(a.served.from, b.served.from), to: Math.max(a.served.to, b.served.to) } : (a.served ?? b.served ?? null),
   };
 }
 

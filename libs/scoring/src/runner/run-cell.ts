@@ -164,6 +164,7 @@ export async function runCell(input: CellInput): Promise<CellSummary> {
       sampling: { ...mode.sampling, chat_template_kwargs: mode.chat_template_kwargs },
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
+      ...(stats.served && { served: { from: new Date(stats.served.from).toISOString(), to: new Date(stats.served.to).toISOString() } }),
       files: digestResultFiles(staging),
     });
     // The staging folder is swapped in whole, so writing run.json last (after the files it vouches for) is safe.

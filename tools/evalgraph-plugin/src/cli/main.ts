@@ -11,6 +11,9 @@ const USAGE = `usage: evalgraph <command>
                          remove from those caches; nothing in use (a live lease, a running nx) is removed;
                          --damaged: only Nx cache entries whose cell files fail their run.json digests
   schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
+  plan [--json] (run-many | affected) [nx options]
+                         what that nx command would do, run nothing: the cells that miss Nx's cache, the servers
+                         that would start and their predicted GPU time (docs/plan.md)
 `;
 
 /** Entry point of the evalgraph CLI; returns the exit code. */
@@ -35,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./doctor')).doctor(root);
     case 'cache':
       return (await import('./cache')).cache(root, sub, rest);
+    case 'plan':
+      // Nx reads its workspace root from the working directory when its modules load.
+      process.chdir(root);
+      return (await import('./plan/plan-command')).plan(root, argv.slice(1));
     case undefined:
     case '--help':
     case 'help':
