@@ -1,0 +1,3 @@
+export * from './slurm-commands';
+export * from './slurm-job-script';
+export * from './slurm-server';
