@@ -18,7 +18,7 @@ export function slurmFor(root: string, o: CellOptions, gpu: GpuProfile): SlurmSe
 /** The server spec of a cell: cells with equal keys share one server. */
 export function serverSpec(root: string, input: Loaded, o: CellOptions, slurm: SlurmSettings | null = null): ServerSpec {
   return {
-    key: [o.backend, o.model, o.preset, o.gpu, o.englishOnly ? 'en' : '', slurm ? 'slurm' : ''].join('|'),
+    key: [o.backend, o.model, o.preset, o.gpu, o.englishOnly ? 'en' : '', ...(slurm ? ['slurm'] : [])].join('|'),
     modelName: o.model,
     model: input.model,
     preset: input.preset,
