@@ -16,10 +16,10 @@ const MODELS = ['qwen3-4b', 'qwen3-8b', 'qwen3-14b', 'qwen2.5-7b-instruct', 'qwe
 /** The heartbeat bound is short here; the default (120 s) suits real clusters. */
 const HEARTBEAT_S = 3;
 const GRACE_MS = 2000;
-const pipeline = (limit: number, models: string[], datasets: string[]) => `backend: vllm
+const pipeline = (limit: number, models: string[], datasets: string[], heartbeatS = HEARTBEAT_S) => `backend: vllm
 gpu: h100-80gb
 scheduler: slurm
-slurm: { heartbeat_timeout_s: ${HEARTBEAT_S}, bind_host: 127.0.0.1, time_limit: "10:00" }
+slurm: { heartbeat_timeout_s: ${heartbeatS}, bind_host: 127.0.0.1, time_limit: "10:00" }
 settings: { sample_limit: ${limit} }
 models:
 ${models.map((m) => `  - model: ${m}`).join('\n')}
@@ -61,7 +61,14 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
   const queue = () => slurm('squeue', ['-h', '-o', '%i %T']);
 
   beforeAll(async () => {
-    ws = scratchWorkspace({ pipelines: { six: pipeline(2, MODELS, ['gsm8k', 'arc-easy']), slow: pipeline(40, MODELS.slice(0, 2), ['gsm8k']) } });
+    ws = scratchWorkspace({
+      pipelines: {
+        six: pipeline(2, MODELS, ['gsm8k', 'arc-easy']),
+        slow: pipeline(40, MODELS.slice(0, 2), ['gsm8k']),
+        // A heartbeat far longer than the test: only scancel can end these jobs in time.
+        interrupted: pipeline(40, MODELS.slice(2, 4), ['gsm8k'], 600),
+      },
+    });
     const lines: string[] = [];
     const code = await slurmUp(ws.root, { gpus: 2, log: (l) => lines.push(l) });
     expect(code, lines.join('\n')).toBe(0);
@@ -107,18 +114,36 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
     expect(queue()).toBe('');
   });
 
-  it('SIGKILL of nx and its workers mid-run: the jobs cancel themselves within the heartbeat bound', async () => {
+  /** Starts `nx run-many -t evaluate` of a pipeline in its own process group; resolves once both GPUs run a server that answered. */
+  async function startRun(project: string) {
     const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, ...standin({ STANDIN_LATENCY_MS: '1000' }) };
-    // Its own process group, so one kill reaches nx and the batch worker that holds the heartbeat.
-    const nx = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', 'pipeline-slow', '--outputStyle=static'], { cwd: ws.root, env, stdio: 'ignore', detached: true });
+    const answeredBefore = jsonLines(requests()).length;
+    const nx = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static'], { cwd: ws.root, env, stdio: 'ignore', detached: true });
     const exited = new Promise<void>((r) => nx.on('exit', () => r()));
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     const running = () => queue().split('\n').filter((l) => l.endsWith('RUNNING')).length;
-    const answered = () => jsonLines<{ path: string; probe?: boolean }>(requests()).filter((l) => !l.probe).length;
+    const answered = () => jsonLines<{ path: string; probe?: boolean }>(requests()).slice(answeredBefore).filter((l) => !l.probe).length;
     while ((running() < 2 || answered() === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(running()).toBe(2);
-    process.kill(-nx.pid!, 'SIGKILL');
-    await exited;
+    return { pid: nx.pid!, exited, jobs: queue().split('\n').map((l) => l.split(' ')[0]) };
+  }
+
+  it('Ctrl-C of nx mid-run scancels the jobs at once (their heartbeat would keep them for 10 minutes)', async () => {
+    const run = await startRun('pipeline-interrupted');
+    process.kill(-run.pid, 'SIGINT');
+    const t0 = Date.now();
+    while (queue() !== '' && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
+    expect(queue()).toBe('');
+    await run.exited;
+    const sacct = slurm('sacct', ['-c', '-n', '-P', '-o', 'JobID,State']).split('\n').map((l) => l.split('|'));
+    for (const id of run.jobs) expect(sacct.find(([j]) => j === id)?.[1], `job ${id}`).toMatch(/^CANCELLED/);
+  });
+
+  it('SIGKILL of nx and its workers mid-run: the jobs cancel themselves within the heartbeat bound', async () => {
+    // One kill reaches nx and the batch worker that keeps the heartbeat fresh: nobody is left to scancel.
+    const run = await startRun('pipeline-slow');
+    process.kill(-run.pid, 'SIGKILL');
+    await run.exited;
     const killedAt = Date.now();
     // Heartbeat limit + one check interval + the server's grace + a second of slack, and Slurm's own bookkeeping.
     const boundMs = (HEARTBEAT_S + 1 + GRACE_MS / 1000 + 1) * 1000 + 3000;

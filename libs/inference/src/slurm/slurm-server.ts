@@ -18,12 +18,14 @@ import { jobScript, jobTiming, selfCancelBoundS } from './slurm-job-script';
 export interface SlurmStartOptions extends Pick<VllmStartOptions, 'executable' | 'env' | 'startTimeoutMs' | 'graceMs'> {
   /** Progress lines (queue waits). */
   log?: (line: string) => void;
-  /** squeue poll interval while waiting and while running (default 1 s). */
+  /** Longest squeue poll interval (default 5 s; the queue is polled every 0.5 s at first). */
   pollIntervalMs?: number;
   /** A "still pending" line at most this often (default 30 s). */
   progressEveryMs?: number;
   /** Environment of the Slurm commands (default: slurmEnv(workspaceRoot)). */
   slurmEnv?: NodeJS.ProcessEnv;
+  /** Aborting (Ctrl-C, SIGTERM of the run) ends a wait in the queue at once: the job is cancelled, start() rejects. */
+  signal?: AbortSignal;
 }
 
 /** The job's published endpoint. */
@@ -111,6 +113,7 @@ export class SlurmServer implements ModelServer {
   private readonly log: (line: string) => void;
   private readonly pollMs: number;
   private readonly graceMs: number;
+  private readonly signal?: AbortSignal;
 
   private constructor(
     readonly spec: ServerSpec,
@@ -124,8 +127,9 @@ export class SlurmServer implements ModelServer {
     this.command = command;
     this.env = opts.slurmEnv ?? slurmEnv(spec.workspaceRoot);
     this.log = opts.log ?? (() => undefined);
-    this.pollMs = opts.pollIntervalMs ?? 1000;
+    this.pollMs = opts.pollIntervalMs ?? 5000;
     this.graceMs = opts.graceMs ?? envDurationMs('EVALGRAPH_SERVER_GRACE_MS') ?? DEFAULT_GRACE_MS;
+    this.signal = opts.signal;
   }
 
   private get heartbeatFile(): string {
@@ -195,6 +199,7 @@ export class SlurmServer implements ModelServer {
     writeFileSync(scriptFile, script, { mode: 0o755 });
     writeFileSync(join(dir, 'heartbeat'), '');
     const env = opts.slurmEnv ?? slurmEnv(spec.workspaceRoot);
+    opts.signal?.throwIfAborted();
     const submittedAt = Date.now();
     let jobId: string;
     try {
@@ -240,6 +245,7 @@ export class SlurmServer implements ModelServer {
   private async waitRunning(progressEveryMs: number): Promise<void> {
     let lastNote = 0;
     for (;;) {
+      this.signal?.throwIfAborted();
       const s = await this.refresh();
       if (this.gone) throw this.fail('exited', `the Slurm job ${this.jobId} ended before its server started (${s ? `${s.state}${s.reason && s.reason !== 'None' ? `, ${s.reason}` : ''}` : 'no longer known to Slurm'})`);
       if (s && s.state === 'RUNNING' && existsSync(this.endpointFile)) break;
@@ -249,7 +255,8 @@ export class SlurmServer implements ModelServer {
         const what = s?.state === 'PENDING' ? `pending in the queue (${s.reason})` : `${s?.state.toLowerCase() ?? 'submitted'}${s?.node ? ` on ${s.node}` : ''}, waiting for its server to start`;
         this.log(`${this.spec.modelName}: Slurm job ${this.jobId} ${what} for ${waited} s`);
       }
-      await sleep(Math.min(this.pollMs, 500));
+      // Often at first (a free cluster starts a job in a second), then gently: squeue load matters on a busy cluster.
+      await sleep(Math.min(this.pollMs, 500 + (Date.now() - this.submittedAt) / 20));
     }
     const ep = JSON.parse(readFileSync(this.endpointFile, 'utf8')) as Endpoint;
     this.endpoint = ep;
@@ -271,6 +278,7 @@ export class SlurmServer implements ModelServer {
     let stage = 'waiting for /health';
     let lastCheck = 0;
     while (Date.now() < deadline) {
+      this.signal?.throwIfAborted();
       if (Date.now() - lastCheck >= this.pollMs) {
         lastCheck = Date.now();
         await this.refresh();
@@ -297,20 +305,24 @@ export class SlurmServer implements ModelServer {
     throw this.fail('timeout', `not ready ${Math.round(timeoutMs / 1000)} s after its Slurm job ${this.jobId} started (${stage})`);
   }
 
-  /** While the server is in use, a job that ends (crash, time limit, preemption) shows up as hasExited. */
+  /**
+   * While the server is in use, a job that ends (crash, time limit, preemption) shows up as hasExited, within a few
+   * seconds: the client's retries bridge the gap, and one squeue per server every few seconds spares slurmctld.
+   */
   private startPolling(): void {
+    const every = this.pollMs;
     const tick = () => {
       this.pollTimer = null;
       this.refresh().then(
         () => {
-          if (!this.gone && !this.stopping) this.pollTimer = setTimeout(tick, Math.max(this.pollMs, 1000)).unref();
+          if (!this.gone && !this.stopping) this.pollTimer = setTimeout(tick, every).unref();
         },
         () => {
-          if (!this.stopping) this.pollTimer = setTimeout(tick, Math.max(this.pollMs, 1000)).unref();
+          if (!this.stopping) this.pollTimer = setTimeout(tick, every).unref();
         },
       );
     };
-    this.pollTimer = setTimeout(tick, Math.max(this.pollMs, 1000)).unref();
+    this.pollTimer = setTimeout(tick, every).unref();
   }
 
   private fail(reason: ConstructorParameters<typeof ServerStartError>[1], detail: string): ServerStartError {

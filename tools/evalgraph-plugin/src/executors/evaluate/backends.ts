@@ -52,7 +52,7 @@ function judgeOptions(maxTokens: number, seed?: number): CellRequestOptions {
 export function createBackends(root: string, signal: AbortSignal) {
   const log = (l: string) => console.log(l);
   const localPool = new ServerPool({ workspaceRoot: root, log });
-  const slurmPool = new ServerPool({ workspaceRoot: root, leases: null, log, start: (spec) => startSlurmServer(spec, { log }) });
+  const slurmPool = new ServerPool({ workspaceRoot: root, leases: null, log, start: (spec) => startSlurmServer(spec, { log, signal }) });
   const poolOf = (spec: ServerSpec) => (spec.slurm ? slurmPool : localPool);
   const closePools = async () => {
     const r = await Promise.allSettled([localPool.closeAll(), slurmPool.closeAll()]);
