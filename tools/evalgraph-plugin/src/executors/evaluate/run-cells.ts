@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@evalgraph/scoring';
-import type { ServerSpec } from '@evalgraph/inference';
+import { gpusPerServer, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec, slurmFor } from './backends';
@@ -54,6 +54,7 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
     let spec: ServerSpec;
     try {
       spec = serverSpec(root, l.input, l.options, slurmFor(root, l.options, l.input.gpu));
+      if (spec.slurm) gpusPerServer(spec, spec.slurm); // a GPU count below the model's tensor parallel fails here, before sbatch
     } catch (e) {
       const msg = isUserFacingError(e) || e instanceof ConfigError ? (e as Error).message : (e as Error).stack ?? String(e);
       console.error(`${l.options.pipeline}:${l.options.cell}: ${msg}`);
