@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findExecutable } from '@evalgraph/inference';
+import { SlurmSettings } from '@evalgraph/core';
+import { findExecutable, slurmSelfCancelBoundS } from '@evalgraph/inference';
 import { DATA_MIRROR, REPO_ROOT, scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
 import { slurmDown, slurmUp } from '../../tools/evalgraph-plugin/src/cli/slurm-cluster';
 
@@ -145,8 +146,8 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
     process.kill(-run.pid, 'SIGKILL');
     await run.exited;
     const killedAt = Date.now();
-    // Heartbeat limit + one check interval + the server's grace + a second of slack, and Slurm's own bookkeeping.
-    const boundMs = (HEARTBEAT_S + 1 + GRACE_MS / 1000 + 1) * 1000 + 3000;
+    // The job script's bound after the last heartbeat (the worker beat until the kill), plus Slurm's own bookkeeping.
+    const boundMs = slurmSelfCancelBoundS(SlurmSettings.parse({ heartbeat_timeout_s: HEARTBEAT_S }), GRACE_MS) * 1000 + 3000;
     while (queue() !== '' && Date.now() - killedAt < boundMs + 10_000) await new Promise((r) => setTimeout(r, 200));
     const tookMs = Date.now() - killedAt;
     expect(queue()).toBe('');

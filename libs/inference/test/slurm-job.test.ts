@@ -3,7 +3,7 @@
  * stand-in vLLM, so its port choice, endpoint file, SIGTERM handling and heartbeat watch are tested on any machine.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, SlurmSettings } from '@evalgraph/core';
@@ -17,35 +17,37 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-/** Runs the job script of a stand-in server under bash, as slurmstepd would. */
-function runJob(staleAfterS: number) {
+/** Runs the job script of a stand-in server under bash, as slurmstepd would (its output into the server log). */
+function runJob(staleAfterS: number, standinEnv: Record<string, string> = {}) {
   const { root, cleanup } = tempRoot('evalgraph-slurm-job-');
   const endpointFile = join(root, 'endpoint.json');
   const heartbeatFile = join(root, 'heartbeat');
   const events = join(root, 'events.jsonl');
+  const logFile = join(root, 'server.log');
   writeFileSync(heartbeatFile, '');
   const script = jobScript({
     key: 'vllm|m|balanced',
     executable: STANDIN,
     args: ['serve', 'org/m', '--host', '127.0.0.1', '--port', '0', '--served-model-name', "it's-m"],
-    env: { STANDIN_EVENT_LOG: events, STANDIN_LOAD_DELAY_MS: '50' },
+    env: { STANDIN_EVENT_LOG: events, STANDIN_LOAD_DELAY_MS: '50', ...standinEnv },
     endpointFile,
     heartbeatFile,
+    logFile,
+    probeHost: '127.0.0.1',
     ...jobTiming(staleAfterS, 1000),
   });
   const file = join(root, 'job.sh');
   writeFileSync(file, script, { mode: 0o755 });
-  const child = spawn('bash', [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLURM_JOB_ID: '42', CUDA_VISIBLE_DEVICES: '1' } });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
+  const out = openSync(logFile, 'a');
+  const child = spawn('bash', [file], { stdio: ['ignore', out, out], env: { ...process.env, SLURM_JOB_ID: '42', CUDA_VISIBLE_DEVICES: '1' } });
+  closeSync(out);
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   cleanups.push(() => {
     child.kill('SIGKILL');
     cleanup();
   });
   const serverPids = () => (existsSync(events) ? readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; pid: number }) : []).filter((e) => e.event === 'start').map((e) => e.pid);
-  return { child, exit, endpointFile, heartbeatFile, serverPids, output: () => out };
+  return { root, child, exit, endpointFile, heartbeatFile, serverPids, output: () => readFileSync(logFile, 'utf8') };
 }
 
 async function until(what: () => boolean, ms: number): Promise<void> {
@@ -78,15 +80,19 @@ describe('the Slurm job script', () => {
 
   it('stops the server and ends when the client stops refreshing the heartbeat, within the bound', async () => {
     const job = runJob(2);
-    await until(() => job.serverPids().length > 0, 15_000);
-    const [pid] = job.serverPids();
-    // The client is alive for a while: the job keeps running while the heartbeat is fresh.
-    for (let i = 0; i < 2; i++) {
+    // The client is alive for a while: it refreshes the heartbeat, as SlurmServer does, several times per limit.
+    const beat = () => {
       const now = new Date();
       utimesSync(job.heartbeatFile, now, now);
-      await sleep(800);
-    }
+    };
+    const beating = setInterval(beat, 300);
+    cleanups.push(() => clearInterval(beating));
+    await until(() => job.serverPids().length > 0, 20_000);
+    const [pid] = job.serverPids();
+    await sleep(2500);
     expect(pidAlive(pid)).toBe(true);
+    clearInterval(beating);
+    beat();
     const lastBeat = Date.now();
     expect(await job.exit).toBe(0);
     expect(Date.now() - lastBeat).toBeLessThanOrEqual(selfCancelBoundS(jobTiming(2, 1000)) * 1000);
@@ -94,10 +100,23 @@ describe('the Slurm job script', () => {
     expect(job.output()).toMatch(/heartbeat is \d+ s old \(limit 2 s\): the client is gone/);
   });
 
+  it('starts again on a new port when another program took the chosen one before the server bound it', async () => {
+    const { root: markerDir, cleanup } = tempRoot('evalgraph-slurm-port-');
+    cleanups.push(cleanup);
+    const job = runJob(60, { STANDIN_PORT_TAKEN: '1', STANDIN_PORT_TAKEN_MARKER: join(markerDir, 'taken-once') });
+    await until(() => existsSync(job.endpointFile), 20_000);
+    const ep = JSON.parse(readFileSync(job.endpointFile, 'utf8')) as { port: number };
+    expect(job.output()).toMatch(/port \d+ was taken before the server bound it; trying another/);
+    expect(job.serverPids()).toHaveLength(2);
+    expect((await fetch(`http://127.0.0.1:${ep.port}/health`)).status).toBe(200);
+    job.child.kill('SIGTERM');
+    expect(await job.exit).toBe(143);
+  });
+
   it('quotes every word for bash and refuses a command line without --port', () => {
     expect(shellQuote('--max-model-len')).toBe('--max-model-len');
     expect(shellQuote("it's $HOME")).toBe(`'it'\\''s $HOME'`);
-    const base = { key: 'k', executable: '/x/vllm', env: {}, endpointFile: '/e', heartbeatFile: '/h', ...jobTiming(120, 30_000) };
+    const base = { key: 'k', executable: '/x/vllm', env: {}, endpointFile: '/e', heartbeatFile: '/h', logFile: '/l', probeHost: '127.0.0.1', ...jobTiming(120, 30_000) };
     expect(jobScript({ ...base, args: ['serve', 'm', '--port', '0'] })).toContain(`setsid /x/vllm serve m --port "$PORT" &`);
     expect(() => jobScript({ ...base, args: ['serve', 'm'] })).toThrow(/no --port/);
     expect(jobTiming(120, 30_000)).toEqual({ staleAfterS: 120, checkEveryS: 10, graceS: 30 });

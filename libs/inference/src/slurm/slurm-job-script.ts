@@ -16,6 +16,10 @@ export interface JobScriptInput {
   checkEveryS: number;
   /** SIGTERM → SIGKILL grace for the server's process group. */
   graceS: number;
+  /** Where the server's output goes (sbatch --output): read for "Address already in use" before a retry. */
+  logFile: string;
+  /** Address the job probes to see the server listening (its bind address; 127.0.0.1 for a wildcard bind). */
+  probeHost: string;
 }
 
 /** Single-quotes a word for bash. */
@@ -28,15 +32,18 @@ export function jobTiming(staleAfterS: number, graceMs: number): Pick<JobScriptI
   return { staleAfterS, checkEveryS: Math.max(1, Math.min(10, Math.floor(staleAfterS / 4))), graceS: Math.max(1, Math.ceil(graceMs / 1000)) };
 }
 
-/** Seconds from the heartbeat's last refresh until a job without client is gone from the queue (upper bound). */
+/**
+ * Seconds from the heartbeat's last refresh until the job without client has ended (upper bound): the limit, one
+ * check interval, the server's grace, 1 s for whole-second file times and 1 s for the script's own commands.
+ */
 export function selfCancelBoundS(i: Pick<JobScriptInput, 'staleAfterS' | 'checkEveryS' | 'graceS'>): number {
-  return i.staleAfterS + i.checkEveryS + i.graceS + 1;
+  return i.staleAfterS + i.checkEveryS + i.graceS + 2;
 }
 
 /**
  * The sbatch script that runs one model's `vllm serve` on the node Slurm picked: the same command line evalgraph
  * runs locally, on a free port of that node, in its own process group so a stop reaches the engine's children.
- * It publishes host:port, then watches two things: the server (its exit ends the job with its code) and the
+ * Once the server listens (vLLM binds its port before loading the model) it publishes host:port, then watches two things: the server (its exit ends the job with its code) and the
  * client's heartbeat file (a stale one means the client died without scancel: stop the server, end the job).
  * SIGTERM from scancel stops the server group with the same grace.
  */
@@ -53,17 +60,23 @@ export function jobScript(i: JobScriptInput): string {
 set -u
 endpoint=${shellQuote(i.endpointFile)}
 heartbeat=${shellQuote(i.heartbeatFile)}
+log=${shellQuote(i.logFile)}
+probe_host=${shellQuote(i.probeHost)}
 stale=${i.staleAfterS}
 check=${i.checkEveryS}
 grace=${i.graceS}
 say() { echo "# evalgraph job \${SLURM_JOB_ID:-?}: $*"; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORT=
-for _ in $(seq 1 200); do
-  p=$(( 20000 + RANDOM % 40000 ))
-  if ! port_busy "$p"; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { say "no free port found on $(hostname)"; exit 1; }
+port_busy() { (exec 3<>"/dev/tcp/$probe_host/$1") 2>/dev/null; }
+# A port the kernel just handed out (as evalgraph does locally); without python3, a random one nobody listens on.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])' 2>/dev/null && return 0
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    port_busy "$p" || { echo "$p"; return 0; }
+  done
+  return 1
+}
+heartbeat_age() { echo $(( $(date +%s) - $(stat -c %Y "$heartbeat" 2>/dev/null || echo 0) )); }
 ${env.join('\n')}
 srv=
 stop_server() {
@@ -76,18 +89,39 @@ stop_server() {
   say "server group $srv still alive after \${grace} s; SIGKILL"
   kill -KILL -- "-$srv" 2>/dev/null
 }
+client_gone() {
+  local age
+  age=$(heartbeat_age)
+  [ "$age" -gt "$stale" ] || return 1
+  say "the client's heartbeat is $age s old (limit $stale s): the client is gone; stopping the server"
+  stop_server
+  exit 0
+}
 trap 'say "cancelled; stopping the server"; stop_server; exit 143' TERM INT HUP
-say "starting on $(hostname) port $PORT (GPUs: \${CUDA_VISIBLE_DEVICES:-none})"
-setsid ${argv} &
-srv=$!
+# Another program may take the port between choosing and binding it: then start again on a new one (5 tries).
+for attempt in 1 2 3 4 5; do
+  PORT=$(free_port) || { say "no free port found on $(hostname)"; exit 1; }
+  say "starting on $(hostname) port $PORT (GPUs: \${CUDA_VISIBLE_DEVICES:-none})"
+  setsid ${argv} &
+  srv=$!
+  while kill -0 "$srv" 2>/dev/null && ! port_busy "$PORT"; do
+    client_gone
+    sleep 0.2
+  done
+  kill -0 "$srv" 2>/dev/null && break
+  wait "$srv"
+  rc=$?
+  srv=
+  if [ "$attempt" -lt 5 ] && tail -n 30 "$log" 2>/dev/null | grep -q 'Address already in use'; then
+    say "port $PORT was taken before the server bound it; trying another"
+    continue
+  fi
+  say "the server exited before listening (status $rc)"
+  exit "$rc"
+done
 printf '{"host":"%s","port":%s,"node":"%s","gpus":"%s"}\\n' "$(hostname)" "$PORT" "\${SLURMD_NODENAME:-$(hostname)}" "\${CUDA_VISIBLE_DEVICES:-}" > "$endpoint.tmp" && mv "$endpoint.tmp" "$endpoint"
 while kill -0 "$srv" 2>/dev/null; do
-  age=$(( $(date +%s) - $(stat -c %Y "$heartbeat" 2>/dev/null || echo 0) ))
-  if [ "$age" -gt "$stale" ]; then
-    say "the client's heartbeat is $age s old (limit $stale s): the client is gone; stopping the server"
-    stop_server
-    exit 0
-  fi
+  client_gone
   sleep "$check" &
   wait $!
 done

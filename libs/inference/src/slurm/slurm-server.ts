@@ -109,6 +109,7 @@ export class SlurmServer implements ModelServer {
   private pollTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<StopReport> | null = null;
   private endpoint: Endpoint | null = null;
+  private queueWaitS = 0;
   private readonly env: NodeJS.ProcessEnv;
   private readonly log: (line: string) => void;
   private readonly pollMs: number;
@@ -194,6 +195,8 @@ export class SlurmServer implements ModelServer {
       endpointFile: join(dir, 'endpoint.json'),
       heartbeatFile: join(dir, 'heartbeat'),
       ...jobTiming(staleAfterS, graceMs),
+      logFile: spec.logFile,
+      probeHost: settings.bind_host === '0.0.0.0' || settings.bind_host === '::' ? '127.0.0.1' : settings.bind_host,
     });
     const scriptFile = join(dir, 'job.sh');
     writeFileSync(scriptFile, script, { mode: 0o755 });
@@ -248,16 +251,21 @@ export class SlurmServer implements ModelServer {
       this.signal?.throwIfAborted();
       const s = await this.refresh();
       if (this.gone) throw this.fail('exited', `the Slurm job ${this.jobId} ended before its server started (${s ? `${s.state}${s.reason && s.reason !== 'None' ? `, ${s.reason}` : ''}` : 'no longer known to Slurm'})`);
-      if (s && s.state === 'RUNNING' && existsSync(this.endpointFile)) break;
+      if (s?.state === 'RUNNING') break;
       if (Date.now() - lastNote >= progressEveryMs) {
         lastNote = Date.now();
         const waited = Math.round((Date.now() - this.submittedAt) / 1000);
-        const what = s?.state === 'PENDING' ? `pending in the queue (${s.reason})` : `${s?.state.toLowerCase() ?? 'submitted'}${s?.node ? ` on ${s.node}` : ''}, waiting for its server to start`;
+        const what = s?.state === 'PENDING' ? `pending in the queue (${s.reason})` : `${s?.state.toLowerCase() ?? 'submitted'}${s?.node ? ` on ${s.node}` : ''}`;
         this.log(`${this.spec.modelName}: Slurm job ${this.jobId} ${what} for ${waited} s`);
       }
       // Often at first (a free cluster starts a job in a second), then gently: squeue load matters on a busy cluster.
       await sleep(Math.min(this.pollMs, 500 + (Date.now() - this.submittedAt) / 20));
     }
+    this.queueWaitS = Math.round((Date.now() - this.submittedAt) / 100) / 10;
+  }
+
+  /** Reads the endpoint the job published (once its server listens) and records the job's accounting. */
+  private useEndpoint(): void {
     const ep = JSON.parse(readFileSync(this.endpointFile, 'utf8')) as Endpoint;
     this.endpoint = ep;
     this.baseUrl = `http://${connectHost(ep.host, this.settings.bind_host)}:${ep.port}`;
@@ -267,22 +275,30 @@ export class SlurmServer implements ModelServer {
       gpus: ep.gpus,
       gres: `gpu:${gpusPerServer(this.spec, this.settings)}`,
       partition: this.settings.partition ?? null,
-      queue_wait_s: Math.round((Date.now() - this.submittedAt) / 100) / 10,
+      queue_wait_s: this.queueWaitS,
     };
-    this.log(`${this.spec.modelName}: Slurm job ${this.jobId} running on ${ep.node} (GPUs ${ep.gpus || 'none visible'}) after ${this.slurm.queue_wait_s} s; server at ${this.baseUrl}`);
+    this.log(`${this.spec.modelName}: Slurm job ${this.jobId} running on ${ep.node} (GPUs ${ep.gpus || 'none visible'}) after ${this.queueWaitS} s in the queue; server at ${this.baseUrl}`);
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const name = this.spec.modelName;
-    let stage = 'waiting for /health';
+    let stage = 'waiting for the job to publish its port';
     let lastCheck = 0;
     while (Date.now() < deadline) {
       this.signal?.throwIfAborted();
-      if (Date.now() - lastCheck >= this.pollMs) {
+      if (Date.now() - lastCheck >= Math.min(this.pollMs, 1000)) {
         lastCheck = Date.now();
         await this.refresh();
         if (this.gone) throw this.fail('exited', `the Slurm job ${this.jobId} ended while its server was starting (${this.status?.state ?? 'no longer known to Slurm'})`);
+      }
+      if (!this.endpoint) {
+        if (!existsSync(this.endpointFile)) {
+          await sleep(250);
+          continue;
+        }
+        this.useEndpoint();
+        stage = 'waiting for /health';
       }
       const health = await httpOk(`${this.baseUrl}/health`, 2000);
       if (health.ok) {
