@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -38,6 +39,24 @@ interface Endpoint {
 
 const DEFAULT_START_TIMEOUT_MS = 20 * 60_000;
 const DEFAULT_GRACE_MS = 30_000;
+
+/** Jobs this process submitted and has not yet seen end, with the environment their Slurm commands use. */
+const liveJobs = new Map<string, NodeJS.ProcessEnv>();
+let exitHookInstalled = false;
+
+/**
+ * A process that exits with jobs still live (a second Ctrl-C, or nx closing the worker's channel right after the
+ * first, exits at once) scancels them synchronously on its way out; only SIGKILL leaves them to the heartbeat.
+ */
+function trackJob(jobId: string, env: NodeJS.ProcessEnv): void {
+  liveJobs.set(jobId, env);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [id, jobEnv] of liveJobs) spawnSync('scancel', [id], { env: jobEnv, stdio: 'ignore', timeout: 10_000 });
+    liveJobs.clear();
+  });
+}
 
 /** Folder of one job's script, heartbeat and endpoint file: under the workspace, which the nodes must see. */
 function jobDir(spec: ServerSpec): string {
@@ -211,6 +230,7 @@ export class SlurmServer implements ModelServer {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
+    trackJob(jobId, env);
     const server = new SlurmServer(spec, settings, jobId, dir, [launch.executable, ...launch.args], submittedAt, { ...opts, slurmEnv: env });
     server.startHeartbeat(staleAfterS);
     server.log(`${spec.modelName}: submitted Slurm job ${jobId} (--gres=gpu:${gpus}${settings.partition ? `, partition ${settings.partition}` : ''})`);
@@ -375,6 +395,7 @@ export class SlurmServer implements ModelServer {
       await cancelJob(this.jobId, this.env, 'KILL');
       if (!(await this.waitEnded(15_000))) throw new ServerStopError(`Slurm job ${this.jobId} is still ${this.status?.state ?? 'listed'} after scancel and scancel --signal KILL`, []);
     }
+    liveJobs.delete(this.jobId);
     const ep = this.endpoint;
     const portClosed = ep ? !(await isPortOpen(ep.port, connectHost(ep.host, this.settings.bind_host))) : true;
     const detail = `Slurm job ${this.jobId} ${endedOnItsOwn ? 'had ended by itself' : 'cancelled'} (${this.status?.state ?? 'gone from the queue'}): its GPUs are back with Slurm`;
