@@ -15,7 +15,7 @@ import { slurmDown, slurmUp } from '../../tools/evalgraph-plugin/src/cli/slurm-c
 const STANDIN_DIR = join(REPO_ROOT, 'libs/inference/test/fixtures/standin-vllm');
 const MODELS = ['qwen3-4b', 'qwen3-8b', 'qwen3-14b', 'qwen2.5-7b-instruct', 'qwen2.5-14b-instruct', 'qwen-7b-chat'];
 /** The heartbeat bound is short here; the default (120 s) suits real clusters. */
-const HEARTBEAT_S = 3;
+const HEARTBEAT_S = 4;
 const GRACE_MS = 2000;
 const pipeline = (limit: number, models: string[], datasets: string[], heartbeatS = HEARTBEAT_S) => `backend: vllm
 gpu: h100-80gb

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, type SlurmAccounting, type SlurmSettings } from '@evalgraph/core';
@@ -13,6 +13,7 @@ import type { ServerSpec } from '../types';
 import { tensorParallelSize } from '../vllm-args';
 import { vllmLaunch, type VllmStartOptions } from '../vllm-launch';
 import { cancelJob, jobStatus, LIVE_STATES, slurmEnv, submitJob, type JobStatus } from './slurm-commands';
+import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { jobScript, jobTiming, selfCancelBoundS } from './slurm-job-script';
 
 /** Knobs of a Slurm-scheduled server; the durations default to the local server's (environment included). */
@@ -115,16 +116,16 @@ async function httpOk(url: string, timeoutMs: number, init?: RequestInit): Promi
 
 /**
  * A model's vLLM server running as a Slurm job: submitted with sbatch, reached over HTTP from this machine,
- * kept alive by a heartbeat file this process refreshes, and ended with scancel.
+ * kept alive by a heartbeat file that a keeper process of this one refreshes, and ended with scancel.
  */
 export class SlurmServer implements ModelServer {
   readonly pgid = -1;
   baseUrl = '';
-  readonly command: string[];
+  /** The command line the job runs (its --port becomes the node's port once the job published it). */
+  command: string[];
   slurm?: SlurmAccounting;
   private status: JobStatus | null = null;
   private gone = false;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<StopReport> | null = null;
   private endpoint: Endpoint | null = null;
@@ -142,6 +143,7 @@ export class SlurmServer implements ModelServer {
     private readonly dir: string,
     command: string[],
     private readonly submittedAt: number,
+    private readonly heartbeat: Heartbeat,
     opts: SlurmStartOptions,
   ) {
     this.command = command;
@@ -150,10 +152,6 @@ export class SlurmServer implements ModelServer {
     this.pollMs = opts.pollIntervalMs ?? 5000;
     this.graceMs = opts.graceMs ?? envDurationMs('EVALGRAPH_SERVER_GRACE_MS') ?? DEFAULT_GRACE_MS;
     this.signal = opts.signal;
-  }
-
-  private get heartbeatFile(): string {
-    return join(this.dir, 'heartbeat');
   }
 
   private get endpointFile(): string {
@@ -196,6 +194,7 @@ export class SlurmServer implements ModelServer {
   static async start(spec: ServerSpec, opts: SlurmStartOptions = {}): Promise<SlurmServer> {
     const settings = spec.slurm;
     if (!settings) throw new Error(`internal: ${spec.key} has no Slurm settings`);
+    opts.signal?.throwIfAborted();
     const gpus = gpusPerServer(spec, settings);
     const launch = vllmLaunch(spec, 0, { executable: opts.executable, env: opts.env });
     const hostAt = launch.args.indexOf('--host');
@@ -220,19 +219,20 @@ export class SlurmServer implements ModelServer {
     const scriptFile = join(dir, 'job.sh');
     writeFileSync(scriptFile, script, { mode: 0o755 });
     writeFileSync(join(dir, 'heartbeat'), '');
+    // Beating from before sbatch: a job that starts at once must find a fresh heartbeat, however slow sbatch is.
+    const heartbeat = startHeartbeat(join(dir, 'heartbeat'), Math.max(250, Math.floor((staleAfterS * 1000) / 4)));
     const env = opts.slurmEnv ?? slurmEnv(spec.workspaceRoot);
-    opts.signal?.throwIfAborted();
     const submittedAt = Date.now();
     let jobId: string;
     try {
       jobId = await submitJob([...sbatchArgs(spec, settings, gpus), scriptFile], env);
     } catch (e) {
+      heartbeat.stop();
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
     trackJob(jobId, env);
-    const server = new SlurmServer(spec, settings, jobId, dir, [launch.executable, ...launch.args], submittedAt, { ...opts, slurmEnv: env });
-    server.startHeartbeat(staleAfterS);
+    const server = new SlurmServer(spec, settings, jobId, dir, [launch.executable, ...launch.args], submittedAt, heartbeat, { ...opts, slurmEnv: env });
     server.log(`${spec.modelName}: submitted Slurm job ${jobId} (--gres=gpu:${gpus}${settings.partition ? `, partition ${settings.partition}` : ''})`);
     try {
       await server.waitRunning(opts.progressEveryMs ?? 30_000);
@@ -243,20 +243,6 @@ export class SlurmServer implements ModelServer {
       await server.stop().catch(() => undefined);
       throw e;
     }
-  }
-
-  /** Keeps the heartbeat fresh: several refreshes per timeout, so one slow tick never looks like a dead client. */
-  private startHeartbeat(staleAfterS: number): void {
-    const every = Math.max(250, Math.floor((staleAfterS * 1000) / 4));
-    this.heartbeatTimer = setInterval(() => {
-      try {
-        const now = new Date();
-        utimesSync(this.heartbeatFile, now, now);
-      } catch {
-        // the folder is gone: the server is being stopped
-      }
-    }, every);
-    this.heartbeatTimer.unref();
   }
 
   private async refresh(): Promise<JobStatus | null> {
@@ -288,6 +274,8 @@ export class SlurmServer implements ModelServer {
   private useEndpoint(): void {
     const ep = JSON.parse(readFileSync(this.endpointFile, 'utf8')) as Endpoint;
     this.endpoint = ep;
+    const portAt = this.command.indexOf('--port');
+    if (portAt >= 0) this.command = this.command.map((a, i) => (i === portAt + 1 ? String(ep.port) : a));
     this.baseUrl = `http://${connectHost(ep.host, this.settings.bind_host)}:${ep.port}`;
     this.slurm = {
       job_id: this.jobId,
@@ -384,7 +372,7 @@ export class SlurmServer implements ModelServer {
 
   private async doStop(): Promise<StopReport> {
     const t0 = Date.now();
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeat.stop();
     if (this.pollTimer) clearTimeout(this.pollTimer);
     const endedOnItsOwn = this.gone;
     if (!endedOnItsOwn) await cancelJob(this.jobId, this.env);
