@@ -3,12 +3,13 @@
  * stand-in vLLM, so its port choice, endpoint file, SIGTERM handling and heartbeat watch are tested on any machine.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, SlurmSettings } from '@evalgraph/core';
 import { jobScript, jobTiming, selfCancelBoundS, shellQuote } from '../src/slurm/slurm-job-script';
 import { gpusPerServer, sbatchArgs } from '../src/slurm/slurm-server';
+import { startHeartbeat } from '../src/slurm/heartbeat';
 import { groupMembers, pidAlive, sleep } from '../src/proc';
 import { qwen3Model, spec, STANDIN, tempRoot } from './helpers';
 
@@ -120,6 +121,25 @@ describe('the Slurm job script', () => {
     expect(jobScript({ ...base, args: ['serve', 'm', '--port', '0'] })).toContain(`setsid /x/vllm serve m --port "$PORT" &`);
     expect(() => jobScript({ ...base, args: ['serve', 'm'] })).toThrow(/no --port/);
     expect(jobTiming(120, 30_000)).toEqual({ staleAfterS: 120, checkEveryS: 10, graceS: 30 });
+  });
+});
+
+describe('the heartbeat keeper', () => {
+  it('refreshes the file from its own process until stopped', async () => {
+    const { root, cleanup } = tempRoot('evalgraph-heartbeat-');
+    cleanups.push(cleanup);
+    const file = join(root, 'heartbeat');
+    writeFileSync(file, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(file, old, old);
+    const hb = startHeartbeat(file, 100);
+    cleanups.push(() => hb.stop());
+    await until(() => statSync(file).mtimeMs > Date.now() - 5000, 10_000);
+    expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() - 5000);
+    expect(pidAlive(hb.pid)).toBe(true);
+    hb.stop();
+    await until(() => !pidAlive(hb.pid), 5000);
+    expect(pidAlive(hb.pid)).toBe(false);
   });
 });
 
