@@ -6,6 +6,7 @@ export * from './load';
 export * from './memory';
 export * from './schemas/common';
 export * from './schemas/gpu';
+export * from './schemas/scheduler';
 export * from './schemas/preset';
 export * from './schemas/model';
 export * from './schemas/dataset';

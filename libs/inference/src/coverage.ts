@@ -4,7 +4,8 @@ import { buildRequestBody } from './modes';
 import { GpuSampler, nvidiaSmiPath, queryGpus } from './nvidia-smi';
 import { findExecutable } from './proc';
 import { serverKind } from './runtime-version';
-import type { ManagedServer, StopReport } from './server';
+import type { ModelServer } from './model-server';
+import type { StopReport } from './server';
 import { ServerPool } from './server-pool';
 import type { ServerSpec } from './types';
 
@@ -85,7 +86,7 @@ export async function runCoverage(opts: CoverageOptions): Promise<CoverageResult
   const pool = opts.pool ?? new ServerPool({ workspaceRoot: spec.workspaceRoot });
   const ownPool = !opts.pool;
   const sampler = new GpuSampler(() => server?.allPids() ?? [], smi, opts.gpuSampleIntervalMs ?? 500);
-  let server: ManagedServer | null = null;
+  let server: ModelServer | null = null;
   const failures: string[] = [];
   sampler.start();
   try {

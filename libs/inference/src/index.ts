@@ -30,3 +30,5 @@ export * from './endpoint-backend';
 export * from './backend';
 export * from './doctor';
 export * from './coverage';
+export * from './model-server';
+export * from './slurm';

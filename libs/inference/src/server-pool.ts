@@ -2,13 +2,14 @@ import pLimit from 'p-limit';
 import { serverMemoryGiB } from '@evalgraph/core';
 import { ServerCrashedError } from './errors';
 import { GpuLeaseManager, leaseDbFile, type Lease, type LeaseHolder } from './gpu-lease';
-import type { ManagedServer, StopReport } from './server';
+import type { ModelServer } from './model-server';
+import type { StopReport } from './server';
 import type { ServerSpec } from './types';
 import { tensorParallelSize } from './vllm-args';
 import { startVllmServer, type VllmStartOptions } from './vllm-launch';
 
 /** Starts one server for a spec on the given GPUs (injectable for tests). */
-export type StartServer = (spec: ServerSpec, devices: number[]) => Promise<ManagedServer>;
+export type StartServer = (spec: ServerSpec, devices: number[]) => Promise<ModelServer>;
 
 export interface ServerPoolOptions {
   workspaceRoot: string;
@@ -28,8 +29,8 @@ interface Entry {
   registered: number;
   active: number;
   done: number;
-  server: ManagedServer | null;
-  starting: Promise<ManagedServer> | null;
+  server: ModelServer | null;
+  starting: Promise<ModelServer> | null;
   lease: Lease | null;
   restarts: number;
   stopReports: StopReport[];
@@ -71,7 +72,7 @@ export class ServerPool {
   }
 
   /** The running server for a spec, starting it (GPU lease first) if needed. */
-  async acquire(spec: ServerSpec): Promise<ManagedServer> {
+  async acquire(spec: ServerSpec): Promise<ModelServer> {
     const e = this.entry(spec);
     e.active++;
     if (e.registered < e.active + e.done) e.registered = e.active + e.done;
@@ -85,7 +86,7 @@ export class ServerPool {
     }
   }
 
-  private ensureStarted(e: Entry): Promise<ManagedServer> {
+  private ensureStarted(e: Entry): Promise<ModelServer> {
     if (e.server) return Promise.resolve(e.server);
     e.starting ??= this.startEntry(e).finally(() => {
       e.starting = null;
@@ -93,7 +94,7 @@ export class ServerPool {
     return e.starting;
   }
 
-  private async startEntry(e: Entry): Promise<ManagedServer> {
+  private async startEntry(e: Entry): Promise<ModelServer> {
     const { spec } = e;
     if (!e.lease && this.leases) {
       const gib = serverMemoryGiB(spec.preset, spec.gpu);
@@ -118,7 +119,7 @@ export class ServerPool {
    * Replaces a server that crashed (once per key by default). Callers pass the server they saw fail, so
    * concurrent callers trigger one restart, not several.
    */
-  async restart(spec: ServerSpec, failed: ManagedServer): Promise<ManagedServer> {
+  async restart(spec: ServerSpec, failed: ModelServer): Promise<ModelServer> {
     const e = this.entry(spec);
     if (e.server && e.server !== failed) return e.server;
     if (e.starting) return e.starting;

@@ -1,4 +1,4 @@
-import type { EvalRequest, EvalResponse, ModelConfig, Preset, GpuProfile, ModelMode } from '@evalgraph/core';
+import type { EvalRequest, EvalResponse, ModelConfig, Preset, GpuProfile, ModelMode, SlurmAccounting, SlurmSettings } from '@evalgraph/core';
 
 /** Everything needed to start (or reach) one model server. */
 export interface ServerSpec {
@@ -16,6 +16,8 @@ export interface ServerSpec {
   workspaceRoot: string;
   /** Where the server log is streamed. */
   logFile: string;
+  /** Set when the server is a Slurm job (scheduler: slurm); absent or null: a local process under the GPU lease. */
+  slurm?: SlurmSettings | null;
 }
 
 /** Per-cell request settings layered on the server. */
@@ -76,7 +78,7 @@ export interface RunStats {
 export interface Backend {
   readonly kind: 'vllm' | 'endpoint' | 'dummy';
   /** Which server produced the numbers, for run.json ("dummy (in-process)", "vllm 0.11.0", "standin-vllm 1.0"). */
-  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string };
+  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string; slurm?: SlurmAccounting };
   /** Send requests (through the request cache); responses in request order, errors as ErrorResponse. */
   run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }>;
   /** Stop what this backend started (no-op for dummy and endpoint). */

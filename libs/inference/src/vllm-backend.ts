@@ -8,7 +8,7 @@ import { GpuSampler } from './nvidia-smi';
 import { outputAffectingArgs, type RequestCache } from './request-cache';
 import { lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
 import type { BackoffOptions } from './retry';
-import type { ManagedServer } from './server';
+import type { ModelServer } from './model-server';
 import type { ServerPool } from './server-pool';
 import type { Backend, CellRequestOptions, RequestSource, RunStats, ServerSpec } from './types';
 import { sleep } from './proc';
@@ -43,7 +43,7 @@ export function vllmCacheRuntime(version: string | null): string {
  */
 export class VllmBackend implements Backend {
   readonly kind = 'vllm' as const;
-  private server: ManagedServer | null = null;
+  private server: ModelServer | null = null;
   private version: string | null = null;
   private released = false;
   private setupMemo: VllmSetup | null = null;
@@ -55,11 +55,12 @@ export class VllmBackend implements Backend {
    * cell answered wholly from the request cache started no server: its answers came from the runtime version
    * in their cache keys, which is the one installed now.
    */
-  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string } {
+  describe(): ReturnType<Backend['describe']> {
     const version = this.version ?? this.runtimeVersion();
     const setup = this.setup();
     const english = this.spec.englishOnly ? { english_filter: this.englishDelivery() === 'allowed-token-ids' ? 'per-request allowed_token_ids' : (setup.english?.describe ?? 'logits processor') } : {};
-    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english };
+    const slurm = this.server?.slurm ? { slurm: this.server.slurm } : {};
+    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english, ...slurm };
   }
 
   /** The installed vLLM's flag list and English-filter plan for this spec (resolved once). */
@@ -78,7 +79,7 @@ export class VllmBackend implements Backend {
     return (this.opts.runtimeVersion ?? vllmRuntimeVersion)();
   }
 
-  private async ensureServer(): Promise<ManagedServer> {
+  private async ensureServer(): Promise<ModelServer> {
     if (this.released) throw new Error(`${this.spec.key}: backend already closed`);
     if (!this.server) {
       this.server = await this.opts.pool.acquire(this.spec);
@@ -87,7 +88,7 @@ export class VllmBackend implements Backend {
     return this.server;
   }
 
-  private client(server: ManagedServer): InferenceClient {
+  private client(server: ModelServer): InferenceClient {
     const p = this.spec.preset;
     return new InferenceClient({
       baseURL: `${server.baseUrl}/v1`,

@@ -6,12 +6,19 @@ const { spawnSync } = require('node:child_process');
 const { accessSync, constants } = require('node:fs');
 const { delimiter, join, isAbsolute } = require('node:path');
 
-/** The packages of the main job; chromium is added for the tests (the report's browser test). */
+/** The packages of the main job; chromium and a local Slurm are added for the tests. */
 const MAIN = [
   { pkg: 'bubblewrap', bin: 'bwrap', why: 'the sandbox that runs model-written code (HumanEval, MBPP)' },
   { pkg: 'python3', bin: 'python3', why: 'the interpreter inside the code sandbox' },
 ];
-const TESTS = [{ pkg: 'chromium', bin: 'chromium', why: "the report's browser test (npm test only)" }];
+const CHROMIUM = { pkg: 'chromium', bin: 'chromium', why: "the report's browser test (npm test only)" };
+// slurm-wlm brings slurmctld, slurmd and the client commands; munged (Slurm's authentication) is only a
+// recommendation of it, so it is named too. The main README command never needs either.
+const SLURM = [
+  { pkg: 'slurm-wlm', bin: 'sbatch', why: 'the local one-node Slurm of the cluster tests (npx evalgraph slurm up; npm test only)' },
+  { pkg: 'munge', bin: 'munge', why: "Slurm's authentication daemon (npm test only)" },
+];
+const TESTS = [CHROMIUM, ...SLURM];
 
 /** Absolute path of an executable on PATH (or the path itself when absolute), or null. */
 function which(cmd, pathEnv) {
@@ -29,8 +36,9 @@ function which(cmd, pathEnv) {
 
 /** What this run needs: the browser test's Chromium honours the same variables as the test itself. */
 function needed(tests, env) {
-  if (!tests || env.EVALGRAPH_SKIP_BROWSER === '1') return MAIN;
-  if (env.EVALGRAPH_CHROMIUM) return [...MAIN, { ...TESTS[0], bin: env.EVALGRAPH_CHROMIUM }];
+  if (!tests) return MAIN;
+  if (env.EVALGRAPH_SKIP_BROWSER === '1') return [...MAIN, ...SLURM];
+  if (env.EVALGRAPH_CHROMIUM) return [...MAIN, { ...CHROMIUM, bin: env.EVALGRAPH_CHROMIUM }, ...SLURM];
   return [...MAIN, ...TESTS];
 }
 
@@ -54,7 +62,7 @@ function capture(cmd, args, env) {
 function setup(argv, env = process.env, platform = process.platform, out = console.log, err = console.error) {
   const unknown = argv.filter((a) => a !== '--tests' && a !== '--check');
   if (unknown.length) {
-    err(`evalgraph setup: unknown option ${unknown[0]} (use --tests to add chromium for npm test, --check to only check)`);
+    err(`evalgraph setup: unknown option ${unknown[0]} (use --tests to add chromium and slurm for npm test, --check to only check)`);
     return 2;
   }
   const tests = argv.includes('--tests');

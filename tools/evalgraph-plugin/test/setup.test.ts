@@ -40,7 +40,7 @@ function machine(f: Fake) {
     script('sudo', `echo "sudo $*" >> "${log}"\n[ "$1" = -n ] && shift\n${f.sudo === 'password' ? 'exit 1' : '[ "$1" = true ] && exit 0\nexec "$@"'}`);
   }
   if ((f.apt ?? 'ok') !== 'absent') {
-    const bins: Record<string, string> = { bubblewrap: 'bwrap', python3: 'python3', chromium: 'chromium' };
+    const bins: Record<string, string> = { bubblewrap: 'bwrap', python3: 'python3', chromium: 'chromium', 'slurm-wlm': 'sbatch', munge: 'munge' };
     const installs = Object.entries(bins)
       .map(([pkg, bin]) => `    ${pkg}) printf '#!/bin/sh\\nexit 0\\n' > "${dir}/${bin}"; /bin/chmod 755 "${dir}/${bin}";;`)
       .join('\n');
@@ -78,10 +78,14 @@ describe('npm run setup', () => {
     expect(again.calls).toHaveLength(2);
   });
 
-  it('--tests adds chromium', () => {
+  it('--tests adds chromium and the local Slurm (slurm-wlm, munge); the main command never needs them', () => {
     const r = machine({ present: ['python3'] }).run('--tests');
     expect(r.status).toBe(0);
-    expect(r.calls).toEqual(['apt-get update -qq', 'apt-get install -y -qq --no-install-recommends bubblewrap chromium']);
+    expect(r.calls).toEqual(['apt-get update -qq', 'apt-get install -y -qq --no-install-recommends bubblewrap chromium slurm-wlm munge']);
+    const main = machine({ present: ['bwrap', 'python3'] }).run();
+    expect(main.calls).toEqual([]);
+    const onlySlurm = machine({ present: ['bwrap', 'python3', 'chromium', 'munge'] }).run('--tests');
+    expect(onlySlurm.calls).toEqual(['apt-get update -qq', 'apt-get install -y -qq --no-install-recommends slurm-wlm']);
   });
 
   it('uses passwordless sudo when not root', () => {
@@ -100,7 +104,7 @@ describe('npm run setup', () => {
     for (const sudo of ['password', 'absent'] as const) {
       const r = machine({ uid: 1000, sudo, present: ['python3'] }).run('--tests');
       expect(r.status).toBe(1);
-      expect(r.err).toContain('sudo apt-get update && sudo apt-get install -y --no-install-recommends bubblewrap chromium');
+      expect(r.err).toContain('sudo apt-get update && sudo apt-get install -y --no-install-recommends bubblewrap chromium slurm-wlm munge');
       expect(r.calls.filter((c) => c.startsWith('apt-get'))).toEqual([]);
     }
   });
@@ -116,7 +120,7 @@ describe('npm run setup', () => {
     const none = machine({ apt: 'absent' }).run();
     expect(none.status).toBe(1);
     expect(none.err).toMatch(/no apt-get here: .*dnf install bubblewrap python3/);
-    const fails = machine({ apt: 'fails', present: ['bwrap', 'python3'] }).run('--tests');
+    const fails = machine({ apt: 'fails', present: ['bwrap', 'python3', 'sbatch', 'munge'] }).run('--tests');
     expect(fails.status).toBe(1);
     expect(fails.err).toContain('apt-get failed (exit 100); run it yourself: apt-get update && apt-get install -y --no-install-recommends chromium');
   });
@@ -130,9 +134,12 @@ describe('npm run setup', () => {
 
   it('honours EVALGRAPH_SKIP_BROWSER and EVALGRAPH_CHROMIUM like the browser test, and rejects unknown options', () => {
     const out: string[] = [];
-    const present = machine({ present: ['bwrap', 'python3'] });
+    const present = machine({ present: ['bwrap', 'python3', 'sbatch', 'munge'] });
     expect(setup(['--tests'], { PATH: present.dir, EVALGRAPH_SKIP_BROWSER: '1' }, 'linux', (s) => out.push(s), () => {})).toBe(0);
     expect(setup(['--tests'], { PATH: present.dir, EVALGRAPH_CHROMIUM: join(present.dir, 'bwrap') }, 'linux', (s) => out.push(s), () => {})).toBe(0);
+    // Skipping the browser does not skip the Slurm packages.
+    const noSlurm = machine({ present: ['bwrap', 'python3'] });
+    expect(setup(['--tests', '--check'], { PATH: noSlurm.dir, EVALGRAPH_SKIP_BROWSER: '1' }, 'linux', () => {}, () => {})).toBe(1);
     expect(setup(['--test'], { PATH: present.dir }, 'linux', () => {}, () => {})).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkSchedulerFields, SchedulerFields } from './scheduler';
 
 /** configs/gpus/<profile>.yaml: the GPU a pipeline runs on. */
 export const GpuProfile = z
@@ -11,6 +12,8 @@ export const GpuProfile = z
     compute_capability: z.string().regex(/^\d+\.\d+$/),
     fp8: z.boolean().default(false).describe('hardware FP8 support (Hopper and newer)'),
     memory_bandwidth_gbs: z.number().positive().optional(),
+    ...SchedulerFields,
   })
-  .strict();
+  .strict()
+  .superRefine(checkSchedulerFields);
 export type GpuProfile = z.infer<typeof GpuProfile>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Slug } from './common';
+import { checkSchedulerFields, SchedulerFields } from './scheduler';
 
 /** Settings that may be set on a pipeline, a model entry, a dataset entry or one cell (most specific wins). */
 export const CellSettings = z
@@ -91,6 +92,8 @@ export const PipelineConfig = z
     comparisons: z.array(Comparison).default([]),
     judge: Judge.optional().describe('judge for MT-Bench; the dummy backend judges dummy runs'),
     tracker: z.string().optional().describe('Markdown file whose results section the report rewrites'),
+    ...SchedulerFields,
   })
-  .strict();
+  .strict()
+  .superRefine(checkSchedulerFields);
 export type PipelineConfig = z.infer<typeof PipelineConfig>;

@@ -78,6 +78,19 @@ export const ResultFileDigest = z
   .strict();
 export type ResultFileDigest = z.infer<typeof ResultFileDigest>;
 
+/** Slurm's record of the job that ran a cell's server, as run.json keeps it. */
+export const SlurmAccounting = z
+  .object({
+    job_id: z.string().regex(/^\d+(_\d+)?$/, 'a Slurm job id'),
+    node: z.string().describe('the node the server ran on (SLURMD_NODENAME)'),
+    gpus: z.string().describe('the GPUs Slurm gave the job (its CUDA_VISIBLE_DEVICES), "" when none were visible'),
+    gres: z.string().describe('what was asked for, e.g. "gpu:1"'),
+    partition: z.string().nullable(),
+    queue_wait_s: z.number().min(0).describe('seconds from sbatch until the job ran, as the client saw them'),
+  })
+  .strict();
+export type SlurmAccounting = z.infer<typeof SlurmAccounting>;
+
 /** run.json of one cell: provenance. */
 export const RunFile = z
   .object({
@@ -96,6 +109,7 @@ export const RunFile = z
         command: z.array(z.string()).nullable(),
         flags: z.string().optional().describe('which `vllm serve` flag list the command was checked against (installed vLLM or the frozen 0.11 list)'),
         english_filter: z.string().optional().describe('how the English-only filter reached the server: which logits-processor interface, or per-request allowed_token_ids'),
+        slurm: SlurmAccounting.optional().describe('the Slurm job that ran the server (scheduler: slurm only)'),
       })
       .strict(),
     settings: z.record(z.string(), z.unknown()),

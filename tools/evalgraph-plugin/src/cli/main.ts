@@ -10,6 +10,9 @@ const USAGE = `usage: evalgraph <command>
   cache prune (--older-than-days N | --only NAME[,NAME] | --model NAME | --damaged | --all) [--dry-run]
                          remove from those caches; nothing in use (a live lease, a running nx) is removed;
                          --damaged: only Nx cache entries whose cell files fail their run.json digests
+  slurm up [--gpus N]    start a local one-node Slurm (munged, slurmctld, slurmd; N fake GPUs, default 2; root)
+                         under .evalgraph/slurm, for pipelines with scheduler: slurm on this machine
+  slurm down             cancel its jobs, stop its daemons, remove .evalgraph/slurm
   schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
   plan [--json] (run-many | affected) [nx options]
                          what that nx command would do, run nothing: the cells that miss Nx's cache, the servers
@@ -42,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
       // Nx reads its workspace root from the working directory when its modules load.
       process.chdir(root);
       return (await import('./plan/plan-command')).plan(root, argv.slice(1));
+    case 'slurm':
+      return (await import('./slurm-cluster')).slurm(root, sub, rest);
     case undefined:
     case '--help':
     case 'help':

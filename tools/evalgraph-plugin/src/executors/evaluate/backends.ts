@@ -1,15 +1,24 @@
 import { join } from 'node:path';
-import { ModelConfig, type EvalRequest } from '@evalgraph/core';
+import { loadNamed, ModelConfig, resolveSlurm, type EvalRequest, type GpuProfile, type SlurmSettings } from '@evalgraph/core';
 import type { CellInput, ScoringServices } from '@evalgraph/scoring';
-import { createBackend, requestCacheFile, RequestCache, ServerPool, DummyBackend, type Backend, type CellRequestOptions, type ServerSpec } from '@evalgraph/inference';
+import { createBackend, requestCacheFile, RequestCache, ServerPool, DummyBackend, startSlurmServer, type Backend, type CellRequestOptions, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 
 type Loaded = Omit<CellInput, 'backend'>;
 
+/**
+ * The Slurm settings of a pipeline's vLLM servers (null: local GPU lease). Read from the pipeline file here, not from
+ * the cell's options: where a server runs does not change its answers, so it stays out of the cells' hashes.
+ */
+export function slurmFor(root: string, o: CellOptions, gpu: GpuProfile): SlurmSettings | null {
+  if (o.backend !== 'vllm') return null;
+  return resolveSlurm(loadNamed(root, 'pipeline', o.pipeline), gpu);
+}
+
 /** The server spec of a cell: cells with equal keys share one server. */
-export function serverSpec(root: string, input: Loaded, o: CellOptions): ServerSpec {
+export function serverSpec(root: string, input: Loaded, o: CellOptions, slurm: SlurmSettings | null = null): ServerSpec {
   return {
-    key: [o.backend, o.model, o.preset, o.gpu, o.englishOnly ? 'en' : ''].join('|'),
+    key: [o.backend, o.model, o.preset, o.gpu, o.englishOnly ? 'en' : '', ...(slurm ? ['slurm'] : [])].join('|'),
     modelName: o.model,
     model: input.model,
     preset: input.preset,
@@ -20,6 +29,7 @@ export function serverSpec(root: string, input: Loaded, o: CellOptions): ServerS
     englishOnly: o.englishOnly,
     workspaceRoot: root,
     logFile: join(root, 'results', o.pipeline, 'logs', `${o.model}-${o.preset}${o.englishOnly ? '-en' : ''}.server.log`),
+    slurm,
   };
 }
 
@@ -36,13 +46,22 @@ function judgeOptions(maxTokens: number, seed?: number): CellRequestOptions {
 
 /**
  * Backends for one batch: a shared ServerPool (one vLLM server per spec key, GPU-leased, stopped after its last
- * cell), one request cache, the dummy in-process, and MT-Bench judges on their endpoints.
+ * cell), one for Slurm jobs (Slurm places them: no local lease), one request cache, the dummy in-process, and
+ * MT-Bench judges on their endpoints.
  */
 export function createBackends(root: string, signal: AbortSignal) {
-  const pool = new ServerPool({ workspaceRoot: root, log: (l) => console.log(l) });
+  const log = (l: string) => console.log(l);
+  const localPool = new ServerPool({ workspaceRoot: root, log });
+  const slurmPool = new ServerPool({ workspaceRoot: root, leases: null, log, start: (spec) => startSlurmServer(spec, { log, signal }) });
+  const poolOf = (spec: ServerSpec) => (spec.slurm ? slurmPool : localPool);
+  const closePools = async () => {
+    const r = await Promise.allSettled([localPool.closeAll(), slurmPool.closeAll()]);
+    const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
   let cache: RequestCache | null = null;
   const requestCache = () => (cache ??= RequestCache.open(requestCacheFile(root), { onWarning: (m) => console.warn(`warning: ${m}`) }));
-  const onAbort = () => void pool.closeAll();
+  const onAbort = () => void closePools();
   signal.addEventListener('abort', onAbort, { once: true });
 
   const judgeFor = (input: Loaded, o: CellOptions): ScoringServices['judge'] => {
@@ -66,16 +85,16 @@ export function createBackends(root: string, signal: AbortSignal) {
   return {
     /** Declares how many cells will share a spec's server, so the pool stops it after the last one. */
     register(spec: ServerSpec, cells: number): void {
-      if (spec.backend === 'vllm') pool.register(spec, cells);
+      if (spec.backend === 'vllm') poolOf(spec).register(spec, cells);
     },
     /** A backend for one cell (closing it releases the cell's claim on the shared server). */
     open(spec: ServerSpec, input: Loaded, o: CellOptions): { backend: Backend; services: ScoringServices } {
-      const backend = spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : createBackend(spec, { pool, cache: requestCache() });
+      const backend = spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : createBackend(spec, { pool: poolOf(spec), cache: requestCache() });
       return { backend, services: { judge: judgeFor(input, o) } };
     },
     async closeAll(): Promise<void> {
       signal.removeEventListener('abort', onAbort);
-      await pool.closeAll();
+      await closePools();
       cache?.close();
       cache = null;
     },

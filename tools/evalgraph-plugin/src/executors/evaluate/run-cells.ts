@@ -2,9 +2,10 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@evalgraph/scoring';
+import { gpusPerServer, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
-import { createBackends, serverSpec } from './backends';
+import { createBackends, serverSpec, slurmFor } from './backends';
 import { tuneHeapForEvaluation } from '../../shared/heap-tuning';
 
 /** The outcome of one cell as Nx wants it. */
@@ -48,14 +49,24 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
     console.error(`evalgraph: ${coded.length} code cell(s) not run: ${noSandbox.message}`);
     for (const l of coded) push({ task: l.task, success: false, terminalOutput: `${l.options.cell}: not run: the code sandbox is unavailable here (npm run setup; npx evalgraph doctor says why)` });
   }
-  const groups = new Map<string, Loaded[]>();
+  const groups = new Map<string, { spec: ServerSpec; cells: Loaded[] }>();
   for (const l of noSandbox ? loaded.filter((x) => !coded.includes(x)) : loaded) {
-    const k = serverSpec(root, l.input, l.options).key;
-    groups.set(k, [...(groups.get(k) ?? []), l]);
+    let spec: ServerSpec;
+    try {
+      spec = serverSpec(root, l.input, l.options, slurmFor(root, l.options, l.input.gpu));
+      if (spec.slurm) gpusPerServer(spec, spec.slurm); // a GPU count below the model's tensor parallel fails here, before sbatch
+    } catch (e) {
+      const msg = isUserFacingError(e) || e instanceof ConfigError ? (e as Error).message : (e as Error).stack ?? String(e);
+      console.error(`${l.options.pipeline}:${l.options.cell}: ${msg}`);
+      push({ task: l.task, success: false, terminalOutput: msg });
+      continue;
+    }
+    const g = groups.get(spec.key) ?? { spec, cells: [] };
+    g.cells.push(l);
+    groups.set(spec.key, g);
   }
   const backends = createBackends(root, signal);
-  const runGroup = async (cells: Loaded[]) => {
-    const spec = serverSpec(root, cells[0].input, cells[0].options);
+  const runGroup = async ({ spec, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
     backends.register(spec, cells.length);
     await Promise.all(
       cells.map(async (c) => {

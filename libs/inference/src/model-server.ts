@@ -1,0 +1,23 @@
+import type { SlurmAccounting } from '@evalgraph/core';
+import type { StopReport } from './server';
+
+/**
+ * What the pool and the vLLM backend need of a running model server, wherever it runs: a local process group
+ * (ManagedServer) or a Slurm job (SlurmServer).
+ */
+export interface ModelServer {
+  readonly baseUrl: string;
+  /** The `vllm serve` command line the server runs. */
+  readonly command: string[];
+  /** Local process group id; -1 when the server is not a local process (a Slurm job). */
+  readonly pgid: number;
+  readonly hasExited: boolean;
+  readonly exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  /** Local pids for GPU sampling (none for a remote server). */
+  allPids(): number[];
+  logTail(n?: number): string[];
+  version(): Promise<string | null>;
+  stop(): Promise<StopReport>;
+  /** The Slurm job that runs the server, for run.json (absent for local servers). */
+  readonly slurm?: SlurmAccounting;
+}
