@@ -11,12 +11,16 @@ const USAGE = `usage: evalgraph <command>
                          remove from those caches; nothing in use (a live lease, a running nx) is removed;
                          --damaged: only Nx cache entries whose cell files fail their run.json digests
   schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
+  remote-cache serve --dir DIR --port PORT [--token-file F] [--read-token-file F] [--host H]
+                         serve Nx's self-hosted remote cache API from DIR (works outside a workspace too)
 `;
 
 /** Entry point of the evalgraph CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const root = findWorkspaceRoot(process.cwd());
   const [cmd, sub, ...rest] = argv;
+  // A cache host needs no workspace checkout.
+  if (cmd === 'remote-cache') return (await import('./remote-cache')).remoteCache(process.cwd(), sub, rest);
+  const root = findWorkspaceRoot(process.cwd());
   switch (cmd) {
     case 'schemas': {
       if (sub === '--check') {
