@@ -15,7 +15,7 @@ let dir: string;
 let server: RunningRemoteCache;
 
 /** One HTTP request; resolves with status and body (never throws on an HTTP error status). */
-function call(method: string, path: string, opts: { token?: string; body?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Buffer }> {
+function call(method: string, path: string, opts: { token?: string; body?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Buffer; type?: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -23,7 +23,7 @@ function call(method: string, path: string, opts: { token?: string; body?: Buffe
     const req = request(`${server.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), type: res.headers['content-type'] }));
     });
     req.on('error', reject);
     req.end(opts.body);
@@ -59,6 +59,8 @@ describe('evalgraph remote-cache server', () => {
     const none = await call('PUT', '/v1/cache/2222', { body });
     expect(none.status).toBe(401);
     expect(none.body.toString()).toMatch(/NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN/);
+    // Nx shows a 401's text only when the content type is exactly text/plain (else: "misconfigured endpoint").
+    expect(none.type).toBe('text/plain');
     expect((await call('PUT', '/v1/cache/2222', { token: 'not-a-token-of-this-server', body })).status).toBe(401);
     // A read-only token writing is 403: Nx's client then skips the upload instead of failing the run.
     expect((await call('PUT', '/v1/cache/2222', { token: READ, body })).status).toBe(403);
@@ -110,10 +112,11 @@ describe('evalgraph remote-cache server', () => {
     expect(readdirSync(join(dir, 'corrupt')).some((n) => n.startsWith('5555.'))).toBe(true);
   });
 
-  it('refuses hashes that could leave the store, uploads without Content-Length or over the limit, and other methods', async () => {
+  it('refuses hashes that could leave the store, uploads without Content-Length or over the size limit, and other methods', async () => {
     expect((await call('GET', '/v1/cache/..%2F..%2Fetc%2Fpasswd', { token: READ })).status).toBe(400);
     expect((await call('PUT', '/v1/cache/6666', { token: WRITE, headers: { 'transfer-encoding': 'chunked' } })).status).toBe(411);
-    expect((await call('PUT', '/v1/cache/6667', { token: WRITE, body: Buffer.alloc((1 << 20) + 1) })).status).toBe(413);
+    // Over the size limit is 403, which Nx takes as "not stored" and carries on (any other refusal stops its run).
+    expect((await call('PUT', '/v1/cache/6667', { token: WRITE, body: Buffer.alloc((1 << 20) + 1) })).status).toBe(403);
     expect((await call('DELETE', '/v1/cache/1111', { token: WRITE })).status).toBe(405);
     expect((await call('GET', '/v2/other', { token: READ })).status).toBe(404);
   });

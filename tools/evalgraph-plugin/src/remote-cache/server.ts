@@ -24,8 +24,9 @@ const ROUTE = /^\/v1\/cache\/([^/?#]+)$/;
 
 function reply(res: ServerResponse, status: number, text?: string): void {
   if (res.headersSent) return;
-  // The spec asks for text/plain on errors: Nx shows the text to its user.
-  res.writeHead(status, text ? { 'content-type': 'text/plain; charset=utf-8', connection: 'close' } : {});
+  // Exactly `text/plain` (no charset): Nx shows the text of a 401 to its user only with that content type and
+  // otherwise reports the server as misconfigured.
+  res.writeHead(status, text ? { 'content-type': 'text/plain', connection: 'close' } : {});
   res.end(text ? `${text}\n` : undefined);
 }
 
@@ -46,7 +47,9 @@ async function handle(store: CacheStore, o: RemoteCacheServerOptions, req: Incom
     const declared = req.headers['content-length'];
     if (declared === undefined || !/^\d+$/.test(declared)) throw new RemoteCacheError(411, 'Content-Length is required: the server compares it with the bytes received so a cut-off upload is never stored');
     const bytes = Number(declared);
-    if (bytes > o.maxEntryBytes) throw new RemoteCacheError(413, `entry of ${bytes} bytes is over this server's limit of ${o.maxEntryBytes} (--max-entry-mb)`);
+    // 403, not 413: Nx stops the whole run on any status but 200, 403 and 409, and an entry too big to share
+    // should cost a cache hit elsewhere, not this run.
+    if (bytes > o.maxEntryBytes) throw new RemoteCacheError(403, `entry of ${bytes} bytes is over this server's limit of ${o.maxEntryBytes} (--max-entry-mb): not stored`);
     const result = await store.put(hash, req, bytes);
     // 409 is how the spec says "already there": Nx keeps going, and the first upload stays the one served.
     if (result === 'exists') throw new RemoteCacheError(409, `cache entry ${hash} exists and is never overwritten`);
