@@ -13,6 +13,8 @@ const USAGE = `usage: evalgraph <command>
   schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
   remote-cache serve --dir DIR --port PORT [--token-file F] [--read-token-file F] [--host H]
                          serve Nx's self-hosted remote cache API from DIR (works outside a workspace too)
+  ci shas | base-summaries | summary
+                         the CI workflow's steps (.github/workflows/evalgraph.yml; docs/scale.md)
 `;
 
 /** Entry point of the evalgraph CLI; returns the exit code. */
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./doctor')).doctor(root);
     case 'cache':
       return (await import('./cache')).cache(root, sub, rest);
+    case 'ci':
+      return (await import('./ci')).ci(root, sub, rest);
     case undefined:
     case '--help':
     case 'help':
