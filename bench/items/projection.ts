@@ -17,7 +17,7 @@ export const PUBLISHED = {
   small: { tokS: 11527.14, model: 'Qwen3.5-9B (BF16)', source: 'https://docs.gpustack.ai/latest/performance-lab/qwen3.5-9b/h100', what: 'GPUStack Performance Lab, "Optimizing Qwen3.5-9B Throughput", H100 80GB HBM3, baseline vLLM, ShareGPT profile: Total TPS 11527.14' },
 };
 
-const MODELS = [
+export const MODELS = [
   { name: 'qwen3-8b', size: 'small' },
   { name: 'qwen3-14b', size: 'large' },
   { name: 'qwen2.5-7b-instruct', size: 'small' },

@@ -33,7 +33,12 @@ function reply(res: ServerResponse, status: number, text?: string): void {
 async function handle(store: CacheStore, o: RemoteCacheServerOptions, req: IncomingMessage, res: ServerResponse): Promise<{ status: number; bytes: number; hash: string }> {
   const m = ROUTE.exec(req.url ?? '');
   if (!m) throw new RemoteCacheError(404, 'not found: this server answers GET and PUT /v1/cache/{hash} (the Nx self-hosted remote cache API)');
-  const hash = decodeURIComponent(m[1]);
+  let hash: string;
+  try {
+    hash = decodeURIComponent(m[1]);
+  } catch {
+    throw new RemoteCacheError(400, 'malformed cache hash in the URL');
+  }
   if (req.method === 'GET') {
     authorize(o, req.headers.authorization, 'read');
     const body = await store.get(hash);
