@@ -9,7 +9,7 @@ import type { ItemOutput } from './cached-rerun';
 // The projection's defaults live in @evalgraph/analysis, where `evalgraph plan` reads them too.
 export { PUBLISHED };
 
-const MODELS = [
+export const MODELS = [
   { name: 'qwen3-8b', size: 'small' },
   { name: 'qwen3-14b', size: 'large' },
   { name: 'qwen2.5-7b-instruct', size: 'small' },

@@ -17,12 +17,18 @@ const USAGE = `usage: evalgraph <command>
   plan [--json] (run-many | affected) [nx options]
                          what that nx command would do, run nothing: the cells that miss Nx's cache, the servers
                          that would start and their predicted GPU time (docs/plan.md)
+  remote-cache serve --dir DIR --port PORT [--token-file F] [--read-token-file F] [--host H]
+                         serve Nx's self-hosted remote cache API from DIR (works outside a workspace too)
+  ci shas | base-summaries | summary
+                         the CI workflow's steps (.github/workflows/evalgraph.yml; docs/scale.md)
 `;
 
 /** Entry point of the evalgraph CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const root = findWorkspaceRoot(process.cwd());
   const [cmd, sub, ...rest] = argv;
+  // A cache host needs no workspace checkout.
+  if (cmd === 'remote-cache') return (await import('./remote-cache')).remoteCache(process.cwd(), sub, rest);
+  const root = findWorkspaceRoot(process.cwd());
   switch (cmd) {
     case 'schemas': {
       if (sub === '--check') {
@@ -47,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./plan/plan-command')).plan(root, argv.slice(1));
     case 'slurm':
       return (await import('./slurm-cluster')).slurm(root, sub, rest);
+    case 'ci':
+      return (await import('./ci')).ci(root, sub, rest);
     case undefined:
     case '--help':
     case 'help':
