@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+const PATH_REF = /^\.{1,2}\/[A-Za-z0-9._/-]+$/;
+const PACKAGE_REF = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * How a config names a plugin: a workspace-relative folder (`./tools/plugins/regex-answer`) or an installed npm
+ * package (`@acme/evalgraph-rubric`). Only the name is checked here; loading and validating it is libs/scoring's job.
+ */
+export const PluginRef = z
+  .string()
+  .refine((s) => PATH_REF.test(s) || PACKAGE_REF.test(s), 'a plugin: a folder "./tools/plugins/<name>" or an npm package name "@scope/name"');
+export type PluginRef = z.infer<typeof PluginRef>;
+
+/** Whether a plugin reference is a workspace folder (as opposed to an npm package name). */
+export const isPathRef = (ref: string): boolean => PATH_REF.test(ref);
+/** Whether a plugin reference is a scoped npm package name (never mistaken for a misspelled built-in). */
+export const isScopedRef = (ref: string): boolean => ref.startsWith('@');
+
+/** Whether a dataset `format` names a plugin: built-in formats are bare kebab names, so format plugins are a folder or a scoped package. */
+export const isFormatPlugin = (format: string): boolean => isPathRef(format) || isScopedRef(format);
