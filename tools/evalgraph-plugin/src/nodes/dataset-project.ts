@@ -1,12 +1,12 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-import { CONFIG_PATHS } from '@evalgraph/core';
-import { NOT_DOCS } from './inputs';
+import { CONFIG_PATHS, type ResolvedPlugin } from '@evalgraph/core';
+import { NOT_DOCS, pluginInputs } from './inputs';
 
 /** Where `prepare` writes a dataset's canonical JSONL and manifest. */
 export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
 
-/** A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. */
-export function datasetProject(name: string): ProjectConfiguration {
+/** A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`; `format`: its format plugin, if any. */
+export function datasetProject(name: string, format: ResolvedPlugin | null = null): ProjectConfiguration {
   const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
   return {
     root: `configs/datasets/${name}`,
@@ -17,7 +17,13 @@ export function datasetProject(name: string): ProjectConfiguration {
       prepare: {
         executor: '@evalgraph/plugin:prepare',
         options: { dataset: name },
-        inputs: [`{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`, ...code, '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*', { externalDependencies: ['yaml', 'zod', 'fflate'] }],
+        inputs: [
+          `{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`,
+          ...code,
+          '{workspaceRoot}/tools/evalgraph-plugin/src/executors/prepare/**/*',
+          { externalDependencies: ['yaml', 'zod', 'fflate'] },
+          ...(format ? ['{workspaceRoot}/libs/scoring/src/plugins/**/*', ...pluginInputs(format)] : []),
+        ],
         outputs: [`{workspaceRoot}/${preparedDir(name)}`],
         cache: true,
       },
