@@ -9,7 +9,7 @@ const PACKAGE_REF = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
  */
 export const PluginRef = z
   .string()
-  .refine((s) => PATH_REF.test(s) || PACKAGE_REF.test(s), 'a plugin: a folder "./tools/plugins/<name>" or an npm package name "@scope/name"');
+  .regex(new RegExp(`^(?:${PATH_REF.source.slice(1, -1)}|${PACKAGE_REF.source.slice(1, -1)})$`), 'a plugin: a folder "./tools/plugins/<name>" or an npm package name "@scope/name"');
 export type PluginRef = z.infer<typeof PluginRef>;
 
 /** Whether a plugin reference is a workspace folder (as opposed to an npm package name). */
