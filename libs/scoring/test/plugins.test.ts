@@ -66,8 +66,8 @@ describe('resolving and loading plugins', () => {
   it('fails with one error naming the plugin and everything it lacks', () => {
     expect(message(() => loadPlugin(root, './tools/plugins/no-scorer', 'scorer'))).toMatch(/^plugin \.\/tools\/plugins\/no-scorer \(@t\/no-scorer@1\.2\.3\): does not implement the evalgraph plugin API: scorer: missing/);
     const half = message(() => loadPlugin(root, './tools/plugins/half', 'scorer'));
-    expect(half).toContain('scorer.score: expected a function');
-    expect(half).toContain('scorer.aggregate: expected a function');
+    expect(half).toContain('scorer.score: expected a function (sample, responses, ctx) => SampleResult[], found 42');
+    expect(half).toContain('scorer.aggregate: expected a function (results, ctx) => MetricValue[], found nothing');
     expect(half).not.toContain('buildRequests');
     expect(message(() => loadPlugin(root, './tools/plugins/old-api', 'scorer'))).toContain('apiVersion: expected 1');
     expect(message(() => loadPlugin(root, './tools/plugins/good', 'format'))).toContain('format: missing');
