@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetConfig, PluginError, ScorerName, resolvePluginRef } from '@evalgraph/core';
-import { definePlugin, getScorer, loadDatasetPlugins, loadPlugin, registerScorer, scorerFor, validatePlugin } from '@evalgraph/scoring';
+import { PipelineConfig } from '@evalgraph/core';
+import type { ServerSpec } from '@evalgraph/inference';
+import { definePlugin, getScorer, loadDatasetPlugins, loadPlugin, openPluginBackend, registerScorer, scorerFor, validatePlugin } from '@evalgraph/scoring';
 
 /** A throwaway workspace with JS plugins (plain CommonJS, so Node's own require loads them). */
 const root = mkdtempSync(join(tmpdir(), 'evalgraph-plugins-'));
@@ -26,6 +28,13 @@ plugin('tools/plugins/half', `module.exports = { default: { apiVersion: 1, score
 plugin('tools/plugins/old-api', `module.exports = { default: { apiVersion: 0, scorer: ${SCORER_JS} } };`);
 plugin('tools/plugins/throws', `throw new Error('cannot find module "left-pad"');`);
 plugin('tools/plugins/no-version', `module.exports = {};`, { name: 'x' });
+// A backend that answers every request with its oracle and reports nothing through onResult (the wrapper does).
+plugin('tools/plugins/echo-backend', `module.exports = { default: { apiVersion: 1, backend: (spec) => ({
+  describe: () => ({ kind: 'echo for ' + spec.modelName, version: '1', command: null }),
+  run: async (requests) => ({ responses: requests.map((r) => ({ kind: 'generate', text: r.oracle.answer, finish_reason: 'stop', prompt_tokens: 1, completion_tokens: 1, latency_ms: 0, cached: false })), stats: { total: requests.length } }),
+  close: async () => {},
+}) } };`);
+plugin('tools/plugins/empty-backend', `module.exports = { default: { apiVersion: 1, backend: () => ({ describe() {} }) } };`);
 plugin('node_modules/@acme/evalgraph-rubric', `module.exports = { default: { apiVersion: 1, scorer: ${SCORER_JS} } };`, { name: '@acme/evalgraph-rubric', version: '2.0.0' });
 
 const message = (f: () => unknown) => {
@@ -84,6 +93,32 @@ describe('resolving and loading plugins', () => {
     expect(loadDatasetPlugins(root, { scorer: 'gsm8k', format: 'gsm8k' })).toEqual([]);
     expect(loadDatasetPlugins(root, { scorer: './tools/plugins/good', format: 'gsm8k' }).map((p) => p.resolved.name)).toEqual(['@t/good']);
     expect(message(() => loadDatasetPlugins(root, { scorer: 'gsm8k', format: './tools/plugins/good' }))).toContain('format: missing');
+  });
+});
+
+describe('backend plugins', () => {
+  const spec = (plugin: string) => ({ key: 'k', modelName: 'm', backend: 'plugin', plugin, workspaceRoot: root }) as ServerSpec;
+  const pipeline = (backend: string) => PipelineConfig.safeParse({ backend, models: [{ model: 'm' }], datasets: ['d'] });
+
+  it('are named by a pipeline like a built-in backend; a typo of one is reported as the typo', () => {
+    expect(pipeline('./tools/plugins/echo-backend').success).toBe(true);
+    expect(pipeline('vlm').error?.issues[0].message).toContain('did you mean "vllm"?');
+  });
+
+  it('make a backend labelled "plugin" whose responses reach onResult even when the plugin does not report them', async () => {
+    const b = openPluginBackend(root, spec('./tools/plugins/echo-backend'));
+    expect(b.kind).toBe('plugin');
+    expect(b.describe().kind).toBe('echo for m');
+    const seen: [number, string][] = [];
+    const req = (answer: string) => ({ kind: 'completion' as const, prompt: 'q', sample_index: 0, max_tokens: 4, oracle: { answer } });
+    const out = await b.run([req('a'), req('b')], { onResult: (i, r) => seen.push([i, r.kind === 'generate' ? r.text : '']), keepResponses: false } as never);
+    expect(seen).toEqual([[0, 'a'], [1, 'b']]);
+    expect(out.responses).toEqual([]);
+  });
+
+  it('fail with what the factory result lacks', () => {
+    expect(message(() => openPluginBackend(root, spec('./tools/plugins/empty-backend')))).toMatch(/backend\(\)\.run: expected a function .*backend\(\)\.close: expected a function/);
+    expect(message(() => openPluginBackend(root, spec('./tools/plugins/good')))).toContain('backend: missing');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
-import { ConfigError, declaredCells, isFormatPlugin, tryLoad, resolvePipeline, type ConfigProblem, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
+import { ConfigError, declaredCells, isBackendPlugin, isFormatPlugin, tryLoad, resolvePipeline, type ConfigProblem, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
 import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
@@ -39,7 +39,8 @@ export const createNodes: CreateNodes = [
           const scorers = Object.fromEntries(resolved.datasets.map((d) => [d, scorerOf(d)]));
           const templates = Object.fromEntries(resolved.models.map((mm) => [mm, tryLoad(root, 'model', mm, [] as ConfigProblem[]).value?.chat_template]));
           const plugins = Object.fromEntries(resolved.datasets.map((d) => [d, pluginOf(d)]));
-          result = { projects: pipelineProjects(name, resolved, scorers, templates, plugins) };
+          const backends = Object.fromEntries([...new Set(resolved.variants.map((v) => v.backend))].map((b) => [b, findPlugin(root, b, (x) => !isBackendPlugin(x))]));
+          result = { projects: pipelineProjects(name, resolved, scorers, templates, plugins, backends) };
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           result = { projects: brokenPipelineProjects(name, declaredCells(root, name)) };

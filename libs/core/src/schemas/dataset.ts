@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { PinnedRevision, Sha256 } from './common';
-import { didYouMean } from '../did-you-mean';
-import { PluginRef, isPathRef, isScopedRef } from './plugin-ref';
+import { PluginRef, builtinOrPlugin } from './plugin-ref';
 
 /** One pinned source file of a dataset. */
 export const SourceFile = z
@@ -62,14 +61,7 @@ export type ScorerName = z.infer<typeof ScorerName>;
 export const isBuiltinScorer = (scorer: string): scorer is ScorerName => (ScorerName.options as readonly string[]).includes(scorer);
 
 /** A built-in scorer's name, or a plugin that exports a scorer (see PluginRef). */
-export const ScorerRef = z
-  .union([ScorerName, PluginRef])
-  .superRefine((s, ctx) => {
-    // An unscoped package name one typo away from a built-in is far more likely the typo.
-    const guess = isBuiltinScorer(s) || isPathRef(s) || isScopedRef(s) ? undefined : didYouMean(s, ScorerName.options);
-    if (guess) ctx.addIssue({ code: 'custom', message: `a built-in scorer or a plugin — did you mean "${guess}"? (a plugin is named "./tools/plugins/<name>" or "@scope/name")` });
-  })
-  .describe(`a built-in scorer (${ScorerName.options.join(', ')}) or a plugin: ./tools/plugins/<name> or an npm package name`);
+export const ScorerRef = builtinOrPlugin(ScorerName, 'scorer').describe(`a built-in scorer (${ScorerName.options.join(', ')}) or a plugin: ./tools/plugins/<name> or an npm package name`);
 export type ScorerRef = z.infer<typeof ScorerRef>;
 
 /** Whether a scorer executes model-written code (in the sandbox unless a dataset allows otherwise); plugins do not. */

@@ -1,12 +1,12 @@
 import { isBuiltinScorer, isFormatPlugin, resolvePluginRef, PluginError, type DatasetConfig, type ResolvedPlugin } from '@evalgraph/core';
 import type { EvalgraphPlugin, PluginRole } from './api';
-import { validatePlugin } from './validate';
+import type { Backend, ServerSpec } from '@evalgraph/inference';
+import { validateBackend, validatePlugin } from './validate';
 
-/** A plugin found on disk, its code loaded and checked against the API. */
-export interface LoadedPlugin<R extends PluginRole = PluginRole> {
-  resolved: ResolvedPlugin;
-  plugin: EvalgraphPlugin & Required<Pick<EvalgraphPlugin, R>>;
-}
+/** A plugin found on disk, its code loaded and checked against the API for role R (a union over roles by default). */
+export type LoadedPlugin<R extends PluginRole = PluginRole> = R extends PluginRole
+  ? { resolved: ResolvedPlugin; plugin: EvalgraphPlugin & Required<Pick<EvalgraphPlugin, R>> }
+  : never;
 
 type Register = (options?: Record<string, unknown>) => () => void;
 
@@ -42,16 +42,36 @@ export function loadPlugin<R extends PluginRole>(root: string, ref: string, role
     throw new PluginError(ref, `${resolved.name}@${resolved.version} failed to load from ${resolved.dir}: ${(e as Error).message.split('\n')[0]}`);
   }
   const plugin = validatePlugin(`${ref} (${resolved.name}@${resolved.version})`, exports, role) as EvalgraphPlugin & Required<Pick<EvalgraphPlugin, R>>;
-  return { resolved, plugin };
+  return { resolved, plugin } as LoadedPlugin<R>;
 }
 
 /**
  * Loads and validates every plugin a dataset config names (its scorer, its format), so a broken plugin fails the
  * pipeline's check instead of a cell. Returns what was loaded; throws one PluginError per first broken plugin.
  */
-export function loadDatasetPlugins(root: string, dataset: Pick<DatasetConfig, 'scorer' | 'format'>): (LoadedPlugin<'scorer'> | LoadedPlugin<'format'>)[] {
-  const out: (LoadedPlugin<'scorer'> | LoadedPlugin<'format'>)[] = [];
+export function loadDatasetPlugins(root: string, dataset: Pick<DatasetConfig, 'scorer' | 'format'>): LoadedPlugin<'scorer' | 'format'>[] {
+  const out: LoadedPlugin<'scorer' | 'format'>[] = [];
   if (!isBuiltinScorer(dataset.scorer)) out.push(loadPlugin(root, dataset.scorer, 'scorer'));
   if (isFormatPlugin(dataset.format)) out.push(loadPlugin(root, dataset.format, 'format'));
   return out;
+}
+
+/** The backend a backend plugin makes for `spec` (spec.plugin names it), labelled kind "plugin" in every result. */
+export function openPluginBackend(root: string, spec: ServerSpec): Backend {
+  const ref = spec.plugin ?? spec.backend;
+  const { resolved, plugin } = loadPlugin(root, ref, 'backend');
+  const b = validateBackend(`${ref} (${resolved.name}@${resolved.version})`, plugin.backend(spec));
+  return {
+    kind: 'plugin',
+    describe: () => b.describe(),
+    // A plugin may ignore onResult and just return its responses; the runner streams scores through onResult, so
+    // any response the plugin returned without reporting is reported here, in order.
+    async run(requests, opts) {
+      const reported = new Set<number>();
+      const out = await b.run(requests, { ...opts, keepResponses: true, onResult: (i, r) => (reported.add(i), opts.onResult?.(i, r)) });
+      out.responses.forEach((r, i) => reported.has(i) || opts.onResult?.(i, r));
+      return { responses: opts.keepResponses === false ? [] : out.responses, stats: out.stats };
+    },
+    close: () => b.close(),
+  };
 }

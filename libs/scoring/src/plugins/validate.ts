@@ -1,7 +1,7 @@
 import { PluginError } from '@evalgraph/core';
 import { z } from 'zod';
 import type { Scorer } from '../types';
-import { PLUGIN_API_VERSION, type EvalgraphPlugin, type PluginRole } from './api';
+import { PLUGIN_API_VERSION, type EvalgraphPlugin, type PluginBackend, type PluginRole } from './api';
 
 const fn = (signature: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: `a function ${signature}` });
 
@@ -17,11 +17,19 @@ const PluginShape = z.object({
   apiVersion: z.literal(PLUGIN_API_VERSION),
   scorer: ScorerShape.optional(),
   format: fn('({ dataset, split, files }) => { records, aux? }').optional(),
+  backend: fn('(spec) => { describe, run, close }').optional(),
+});
+
+const BackendShape = z.object({
+  describe: fn('() => { kind, version, command }'),
+  run: fn('(requests, opts) => Promise<{ responses, stats }>'),
+  close: fn('() => Promise<void>'),
 });
 
 const EXAMPLE: Record<PluginRole, string> = {
   scorer: 'export default definePlugin({ scorer: { name, buildRequests, score, aggregate } })',
   format: 'export default definePlugin({ format: (input) => ({ records }) })',
+  backend: 'export default definePlugin({ backend: (spec) => ({ describe, run, close }) })',
 };
 
 const describe = (v: unknown) => (v === undefined ? 'nothing' : v === null ? 'null' : typeof v === 'function' ? 'a function' : typeof v);
@@ -51,3 +59,11 @@ export function validatePlugin(ref: string, moduleExports: unknown, role: Plugin
 
 /** The scorer a validated plugin exports (typed for the runner). */
 export const scorerOf = (plugin: EvalgraphPlugin): Scorer => plugin.scorer as Scorer;
+
+/** Checks what a backend plugin's factory returned; a PluginError names what it lacks. */
+export function validateBackend(ref: string, value: unknown): PluginBackend {
+  const parsed = BackendShape.safeParse(value);
+  if (parsed.success) return value as PluginBackend;
+  const problems = parsed.error.issues.map((i) => `backend().${i.path.join('.')}: expected ${i.message.replace(/^Invalid input: expected /, '')}`);
+  throw new PluginError(ref, `its backend factory returned ${describe(value)} without what a backend needs: ${problems.join('; ')}`);
+}

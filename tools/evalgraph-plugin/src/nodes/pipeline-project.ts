@@ -39,6 +39,7 @@ export function pipelineProjects(
   scorers: Record<string, ScorerRef | undefined>,
   chatTemplates: Record<string, string | undefined>,
   scorerPlugins: Record<string, ResolvedPlugin | null> = {},
+  backendPlugins: Record<string, ResolvedPlugin | null> = {},
 ): Record<string, ProjectConfiguration> {
   const targets: Record<string, TargetConfiguration> = {};
   const pipelineFile = `{workspaceRoot}/${CONFIG_PATHS.pipeline(name)}`;
@@ -65,7 +66,7 @@ export function pipelineProjects(
       NOT_DOCS,
       externalDeps,
       // check loads every plugin the datasets name, so fixing a broken plugin must re-run it.
-      ...uniquePlugins(Object.values(scorerPlugins)).flatMap(pluginInputs),
+      ...uniquePlugins([...Object.values(scorerPlugins), ...Object.values(backendPlugins)]).flatMap(pluginInputs),
     ],
     outputs: [],
     cache: true,
@@ -92,7 +93,7 @@ export function pipelineProjects(
       ...(scorers[cell.dataset] === 'mt-bench' && resolved.config.judge && { judge: resolved.config.judge }),
     };
     const cellProjectName = projectName.cell(name, cell.variant, cell.dataset);
-    cells[`pipelines/${name}/cells/${cell.variant}/${cell.dataset}`] = cellProject(cellProjectName, name, cell, options, scorers[cell.dataset], chatTemplates[cell.model], scorerPlugins[cell.dataset] ?? null);
+    cells[`pipelines/${name}/cells/${cell.variant}/${cell.dataset}`] = cellProject(cellProjectName, name, cell, options, scorers[cell.dataset], chatTemplates[cell.model], scorerPlugins[cell.dataset] ?? null, backendPlugins[cell.backend] ?? null);
     // The pipeline keeps a target per cell so `nx show project` lists them and `nx run pipeline-x:evaluate-...` works.
     targets[cell.target] = {
       executor: 'nx:noop',
@@ -155,6 +156,7 @@ function cellProject(
   scorer: ScorerRef | undefined,
   template: string | undefined,
   plugin: ResolvedPlugin | null,
+  backendPlugin: ResolvedPlugin | null,
 ): ProjectConfiguration {
   return {
     root: `pipelines/${pipeline}/cells/${cell.variant}/${cell.dataset}`,
@@ -174,6 +176,7 @@ function cellProject(
           ...cellConfigInputs([CONFIG_PATHS.model(cell.model), ...(template ? [template] : []), CONFIG_PATHS.preset(cell.preset), CONFIG_PATHS.gpu(cell.gpu), CONFIG_PATHS.dataset(cell.dataset)]),
           { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
           ...cellCodeInputs(scorer, plugin),
+          ...(backendPlugin ? ['{workspaceRoot}/libs/scoring/src/plugins/**/*', ...pluginInputs(backendPlugin)] : []),
           externalDeps,
           ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
           ...(runsSandbox(scorer) ? [SANDBOX_RUNTIME_INPUT] : []),

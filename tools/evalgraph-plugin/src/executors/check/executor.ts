@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { isUserFacingError, loadNamed, resolvePipeline } from '@evalgraph/core';
-import { loadDatasetPlugins } from '@evalgraph/scoring';
+import { isBackendPlugin, isUserFacingError, loadNamed, resolvePipeline } from '@evalgraph/core';
+import { loadDatasetPlugins, loadPlugin, type LoadedPlugin } from '@evalgraph/scoring';
 import { reportError } from '../../shared/report-error';
 
 /**
@@ -17,15 +17,17 @@ export default async function checkExecutor(options: { pipeline: string; broken?
     }
     let pluginErrors = 0;
     const plugins = new Set<string>();
-    for (const d of resolved.datasets) {
+    const load = (where: string, f: () => LoadedPlugin[]) => {
       try {
-        for (const p of loadDatasetPlugins(context.root, loadNamed(context.root, 'dataset', d))) plugins.add(`${p.resolved.name}@${p.resolved.version}`);
+        for (const p of f()) plugins.add(`${p.resolved.name}@${p.resolved.version}`);
       } catch (e) {
         if (!isUserFacingError(e)) throw e;
         pluginErrors++;
-        reportError(e, `dataset ${d}`);
+        reportError(e, where);
       }
-    }
+    };
+    for (const d of resolved.datasets) load(`dataset ${d}`, () => loadDatasetPlugins(context.root, loadNamed(context.root, 'dataset', d)));
+    for (const b of new Set(resolved.variants.map((v) => v.backend).filter(isBackendPlugin))) load(`backend of pipeline ${options.pipeline}`, () => [loadPlugin(context.root, b, 'backend')]);
     if (pluginErrors) return { success: false };
     const withPlugins = plugins.size ? `, plugins ${[...plugins].sort().join(', ')} valid` : '';
     console.log(`pipeline ${options.pipeline}: ${resolved.variants.length} model variants × ${resolved.datasets.length} datasets = ${resolved.cells.length} cells, configs valid${withPlugins}`);

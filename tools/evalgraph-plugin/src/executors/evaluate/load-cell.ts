@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_PATHS, loadNamed, MissingDependencyError, sha256, type DatasetRecord } from '@evalgraph/core';
+import { CONFIG_PATHS, isBackendPlugin, loadNamed, MissingDependencyError, sha256, type DatasetRecord } from '@evalgraph/core';
 import { readPrepared, readPreparedAux } from '@evalgraph/datasets';
-import { loadDatasetPlugins, type CellInput } from '@evalgraph/scoring';
+import { loadDatasetPlugins, loadPlugin, type CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { toolVersions } from '../../shared/versions';
 
@@ -23,7 +23,7 @@ export function loadCell(root: string, o: CellOptions): Omit<CellInput, 'backend
     if (name && !process.env[name]) throw new MissingDependencyError(`${o.cell}: the API key of ${who} is not set (${name})`, `export ${name}=... (keys are read from the environment only)`);
   }
   // A plugin that does not load or lacks what the API requires fails here, before the cell's server starts.
-  const plugins = loadDatasetPlugins(root, dataset);
+  const plugins = [...loadDatasetPlugins(root, dataset), ...(isBackendPlugin(o.backend) ? [loadPlugin(root, o.backend, 'backend')] : [])];
   const fileHash = (p: string) => sha256(readFileSync(join(root, p)));
   return {
     root,
