@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetConfig, PluginError, ScorerName, resolvePluginRef } from '@evalgraph/core';
-import { PipelineConfig } from '@evalgraph/core';
+import { PipelineConfig, type EvalResponse } from '@evalgraph/core';
 import type { ServerSpec } from '@evalgraph/inference';
 import { definePlugin, getScorer, loadDatasetPlugins, loadPlugin, openPluginBackend, registerScorer, scorerFor, validatePlugin } from '@evalgraph/scoring';
 
@@ -111,7 +111,8 @@ describe('backend plugins', () => {
     expect(b.describe().kind).toBe('echo for m');
     const seen: [number, string][] = [];
     const req = (answer: string) => ({ kind: 'completion' as const, prompt: 'q', sample_index: 0, max_tokens: 4, oracle: { answer } });
-    const out = await b.run([req('a'), req('b')], { onResult: (i, r) => seen.push([i, r.kind === 'generate' ? r.text : '']), keepResponses: false } as never);
+    const onResult = (i: number, r: EvalResponse) => seen.push([i, r.kind === 'generate' ? r.text : '']);
+    const out = await b.run([req('a'), req('b')], { onResult, keepResponses: false } as never);
     expect(seen).toEqual([[0, 'a'], [1, 'b']]);
     expect(out.responses).toEqual([]);
   });
