@@ -38,7 +38,7 @@ const describe = (v: unknown) => (v === undefined ? 'nothing' : v === null ? 'nu
  * Checks a plugin module's export against the API and that it has the export `role` needs; one PluginError lists
  * everything missing. Accepts `export default` (also as compiled to CommonJS) and `module.exports =`.
  */
-export function validatePlugin(ref: string, moduleExports: unknown, role: PluginRole): EvalgraphPlugin & Required<Pick<EvalgraphPlugin, typeof role>> {
+export function validatePlugin<R extends PluginRole>(ref: string, moduleExports: unknown, role: R): EvalgraphPlugin & Required<Pick<EvalgraphPlugin, R>> {
   const mod = moduleExports as { default?: unknown } | null | undefined;
   const value = mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod;
   if (!value || typeof value !== 'object') throw new PluginError(ref, `exports ${describe(value)}, not a plugin — ${EXAMPLE[role]} (import { definePlugin } from '@evalgraph/scoring')`);
@@ -52,9 +52,9 @@ export function validatePlugin(ref: string, moduleExports: unknown, role: Plugin
       problems.push(`${path}: expected ${expected}, found ${found === undefined ? 'nothing' : JSON.stringify(found) ?? describe(found)}`);
     }
   }
-  if ((value as Record<string, unknown>)[role] === undefined) problems.push(`${role}: missing — a dataset config uses this plugin as its ${role}, so it must export one (${EXAMPLE[role]})`);
+  if ((value as Record<string, unknown>)[role] === undefined) problems.push(`${role}: missing — a config names this plugin as its ${role}, so it must export one (${EXAMPLE[role]})`);
   if (problems.length) throw new PluginError(ref, `does not implement the evalgraph plugin API: ${problems.join('; ')}`);
-  return value as EvalgraphPlugin & Required<Pick<EvalgraphPlugin, typeof role>>;
+  return value as EvalgraphPlugin & Required<Pick<EvalgraphPlugin, R>>;
 }
 
 /** The scorer a validated plugin exports (typed for the runner). */
