@@ -8,7 +8,7 @@ import { ModelConfig } from './schemas/model';
 import { Preset } from './schemas/preset';
 import { GpuProfile } from './schemas/gpu';
 import { DatasetConfig } from './schemas/dataset';
-import { PipelineConfig as PipelineSchema, type CellSettings, type PipelineConfig } from './schemas/pipeline';
+import { PipelineConfig as PipelineSchema, type BackendRef, type CellSettings, type PipelineConfig } from './schemas/pipeline';
 import { checkFit } from './memory';
 
 /** Where each kind of config lives, relative to the workspace root. */
@@ -77,7 +77,8 @@ export interface ResolvedCell {
   preset: string;
   dataset: string;
   gpu: string;
-  backend: 'vllm' | 'endpoint' | 'dummy';
+  /** A built-in backend or a backend plugin reference. */
+  backend: BackendRef;
   englishOnly: boolean;
   settings: Required<Pick<CellSettings, 'sample_limit'>> & CellSettings;
   /** results/<pipeline>/<variant>/<preset>/<dataset> */

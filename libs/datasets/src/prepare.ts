@@ -15,6 +15,8 @@ export interface PrepareOptions {
   /** Local mirror directory (beats EVALGRAPH_DATA_MIRROR and the config's `mirror`). */
   mirror?: string;
   fetchImpl?: typeof fetch;
+  /** The normalizer of a `format` that names a plugin (loaded and validated by the caller); default: the built-in one. */
+  normalizer?: Normalizer;
 }
 
 /** The normalizer of a config's `format`; an unknown one is a ConfigError naming the field. */
@@ -35,7 +37,7 @@ export function normalizerFor(name: string, format: string): Normalizer {
  */
 export async function prepareDataset(opts: PrepareOptions): Promise<PreparedManifest> {
   const { root, name, config } = opts;
-  const normalize = normalizerFor(name, config.format);
+  const normalize = opts.normalizer ?? normalizerFor(name, config.format);
   const ctx: LoadContext = { root, name, config, mirror: resolveMirror(root, config, opts.mirror), fetchImpl: opts.fetchImpl ?? fetch };
   const loaded = [];
   for (let i = 0; i < config.source.files.length; i++) loaded.push(await loadSourceFile(ctx, i));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadNamed } from '@evalgraph/core';
 import { MIRROR, REPO } from './helpers';
 
-const DATASETS = ['arc-challenge', 'arc-easy', 'boolq', 'commonsenseqa', 'gsm8k', 'hellaswag', 'humaneval', 'humanevalplus', 'ifeval', 'math500', 'mbpp', 'mbppplus', 'mmlu', 'mt-bench', 'openbookqa', 'piqa', 'truthfulqa-mc1', 'truthfulqa-mc2', 'winogrande'];
+const DATASETS = ['arc-challenge', 'arc-easy', 'boolq', 'commonsenseqa', 'gsm8k', 'gsm8k-regex', 'hellaswag', 'humaneval', 'humanevalplus', 'ifeval', 'math500', 'mbpp', 'mbppplus', 'mmlu', 'mt-bench', 'openbookqa', 'piqa', 'truthfulqa-mc1', 'truthfulqa-mc2', 'winogrande'];
 
 /** sha256 per mirror file, read from the mirror's MANIFEST.md table (the pins must be these). */
 function manifestShas(): Map<string, string> {
@@ -39,7 +39,8 @@ describe('dataset configs', () => {
         checked++;
       }
     }
-    // 20 mirrored files are used; TruthfulQA's mc_task.json is pinned by both MC1 and MC2.
-    expect(checked).toBe(21);
+    // 20 mirrored files are used; TruthfulQA's mc_task.json is pinned by both MC1 and MC2, GSM8K's test.jsonl by gsm8k
+    // and gsm8k-regex (the example plugin's dataset).
+    expect(checked).toBe(22);
   });
 });

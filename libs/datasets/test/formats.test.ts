@@ -174,3 +174,19 @@ describe('parsers', () => {
     }
   });
 });
+
+describe('a format plugin', () => {
+  it("normalizes with the plugin's normalizer, passed by the caller that loaded it", async () => {
+    const cfg = { ...fixtureConfig('hellaswag', ['hellaswag/hellaswag_val.jsonl'], 3), format: './tools/plugins/line-format' };
+    const lines = (text: string) => text.trim().split('\n');
+    const m = await prepareDataset({
+      root,
+      name: 'hellaswag',
+      config: cfg,
+      mirror: FIXTURE_MIRROR,
+      normalizer: ({ files }) => ({ records: lines(files[0].text).map((l, i) => ({ id: `line-${i}`, input: String(JSON.parse(l).ctx), target: 'x', metadata: {} })) }),
+    });
+    expect(m.records).toBe(3);
+    expect(readPrepared(root, 'hellaswag').records.map((r) => r.id)).toEqual(['line-0', 'line-1', 'line-2']);
+  });
+});

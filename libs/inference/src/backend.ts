@@ -24,5 +24,7 @@ export function createBackend(spec: ServerSpec, deps: BackendDeps = {}): Backend
     case 'vllm':
       if (!deps.pool) throw new Error(`internal: ${spec.key} needs a ServerPool`);
       return new VllmBackend(spec, { ...deps.vllm, pool: deps.pool, cache: deps.cache });
+    case 'plugin':
+      throw new Error(`internal: ${spec.key} is a backend plugin (${spec.plugin}); its factory makes the backend`);
   }
 }

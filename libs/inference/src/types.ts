@@ -10,7 +10,10 @@ export interface ServerSpec {
   presetName: string;
   gpu: GpuProfile;
   gpuName: string;
-  backend: 'vllm' | 'endpoint' | 'dummy';
+  /** plugin: a backend plugin's factory makes the Backend (the evaluate executor loads it; see `plugin`). */
+  backend: 'vllm' | 'endpoint' | 'dummy' | 'plugin';
+  /** The backend plugin reference, when backend is plugin. */
+  plugin?: string;
   /** English-only filter needs server-side support (logits processor) when chosen. */
   englishOnly: boolean;
   workspaceRoot: string;
@@ -76,7 +79,7 @@ export interface RunStats {
 
 /** A running (or reachable) model server that answers evaluation requests. */
 export interface Backend {
-  readonly kind: 'vllm' | 'endpoint' | 'dummy';
+  readonly kind: 'vllm' | 'endpoint' | 'dummy' | 'plugin';
   /** Which server produced the numbers, for run.json ("dummy (in-process)", "vllm 0.11.0", "standin-vllm 1.0"). */
   describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string; slurm?: SlurmAccounting };
   /** Send requests (through the request cache); responses in request order, errors as ErrorResponse. */

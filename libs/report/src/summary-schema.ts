@@ -43,7 +43,7 @@ export const SummaryCell = z
     mode: z.string(),
     preset: z.string(),
     english_only: z.boolean(),
-    backend: z.enum(['dummy', 'vllm', 'endpoint']),
+    backend: z.enum(['dummy', 'vllm', 'endpoint', 'plugin']),
     server: z.object({ kind: z.string(), version: z.string().nullable() }).strict(),
     gpu: z.string(),
     dataset_sha256: z.string(),

@@ -1,8 +1,9 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
-import { ConfigError, declaredCells, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ScorerName } from '@evalgraph/core';
+import { ConfigError, declaredCells, isBackendPlugin, isFormatPlugin, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
 import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
+import { findPlugin, scorerPlugin } from './nodes/inputs';
 
 const PATTERN = /^(configs\/models\/([^/]+)\/model\.yaml|configs\/datasets\/([^/]+)\/dataset\.yaml|pipelines\/([^/]+)\/pipeline\.yaml)$/;
 
@@ -16,7 +17,13 @@ export const createNodes: CreateNodes = [
       if (!datasetCache.has(d)) datasetCache.set(d, tryLoad(root, 'dataset', d, []).value);
       return datasetCache.get(d);
     };
-    const scorerOf = (d: string): ScorerName | undefined => datasetOf(d)?.scorer;
+    const scorerOf = (d: string): ScorerRef | undefined => datasetOf(d)?.scorer;
+    // Resolving a plugin reads its package.json only; its code runs in check and in the cells, never here.
+    const pluginCache = new Map<string, ResolvedPlugin | null>();
+    const pluginOf = (d: string) => {
+      if (!pluginCache.has(d)) pluginCache.set(d, scorerPlugin(root, scorerOf(d)));
+      return pluginCache.get(d) ?? null;
+    };
     return files.map((file) => {
       const m = PATTERN.exec(file);
       let result: CreateNodesResult = {};
@@ -24,14 +31,17 @@ export const createNodes: CreateNodes = [
         const model = tryLoad(root, 'model', m[2], []).value;
         result = { projects: { [`configs/models/${m[2]}`]: modelProject(root, m[2], model?.chat_template) } };
       } else if (m?.[3]) {
-        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], datasetOf(m[3])) } };
+        const config = datasetOf(m[3]);
+        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], config, findPlugin(root, config?.format, (f) => !isFormatPlugin(f))) } };
       } else if (m?.[4]) {
         const name = m[4];
         try {
           const resolved = resolvePipeline(root, name);
           const scorers = Object.fromEntries(resolved.datasets.map((d) => [d, scorerOf(d)]));
           const templates = Object.fromEntries(resolved.models.map((mm) => [mm, tryLoad(root, 'model', mm, [] as ConfigProblem[]).value?.chat_template]));
-          result = { projects: pipelineProjects(name, resolved, scorers, templates) };
+          const plugins = Object.fromEntries(resolved.datasets.map((d) => [d, pluginOf(d)]));
+          const backends = Object.fromEntries([...new Set(resolved.variants.map((v) => v.backend))].map((b) => [b, findPlugin(root, b, (x) => !isBackendPlugin(x))]));
+          result = { projects: pipelineProjects(name, resolved, scorers, templates, plugins, backends) };
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           result = { projects: brokenPipelineProjects(name, declaredCells(root, name)) };

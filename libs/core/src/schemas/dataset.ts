@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PinnedRevision, Sha256 } from './common';
+import { PluginRef, builtinOrPlugin } from './plugin-ref';
 
 /** One pinned source file of a dataset. */
 export const SourceFile = z
@@ -41,7 +42,7 @@ export const PromptSpec = z
   })
   .strict();
 
-/** Scorer identifiers understood by libs/scoring. */
+/** The scorers built into libs/scoring (registered through the same plugin API as external ones). */
 export const ScorerName = z.enum([
   'exact-match',
   'numeric',
@@ -56,8 +57,15 @@ export const ScorerName = z.enum([
 ]);
 export type ScorerName = z.infer<typeof ScorerName>;
 
-/** Whether a scorer executes model-written code (in the sandbox unless a dataset allows otherwise). */
-export const isCodeScorer = (scorer: ScorerName): boolean => scorer.startsWith('code-');
+/** Whether `scorer` names a built-in scorer rather than a plugin. */
+export const isBuiltinScorer = (scorer: string): scorer is ScorerName => (ScorerName.options as readonly string[]).includes(scorer);
+
+/** A built-in scorer's name, or a plugin that exports a scorer (see PluginRef). */
+export const ScorerRef = builtinOrPlugin(ScorerName, 'scorer').describe(`a built-in scorer (${ScorerName.options.join(', ')}) or a plugin: ./tools/plugins/<name> or an npm package name`);
+export type ScorerRef = z.infer<typeof ScorerRef>;
+
+/** Whether a scorer executes model-written code (in the sandbox unless a dataset allows otherwise); plugins do not. */
+export const isCodeScorer = (scorer: ScorerRef): boolean => isBuiltinScorer(scorer) && scorer.startsWith('code-');
 
 /** configs/datasets/<dataset>/dataset.yaml. */
 export const DatasetConfig = z
@@ -65,10 +73,12 @@ export const DatasetConfig = z
     $schema: z.string().optional(),
     description: z.string().optional(),
     source: DatasetSource,
-    format: z.string().regex(/^[a-z0-9-]+$/).describe('normalizer in libs/datasets that turns the source into canonical JSONL'),
+    format: z
+      .union([z.string().regex(/^[a-z0-9-]+$/), PluginRef])
+      .describe('normalizer in libs/datasets (or a plugin that exports a format) that turns the source into canonical JSONL'),
     split: z.string().min(1),
     expected_records: z.number().int().positive().describe('records after normalization; prepare fails on a mismatch'),
-    scorer: ScorerName,
+    scorer: ScorerRef,
     scorer_options: z.record(z.string(), z.unknown()).default({}),
     mode: z.enum(['generate', 'loglikelihood']).default('generate'),
     prompt: PromptSpec.default({ style: 'chat', fewshot: 0 }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Slug } from './common';
 import { checkSchedulerFields, SchedulerFields } from './scheduler';
+import { builtinOrPlugin } from './plugin-ref';
 
 /** Settings that may be set on a pipeline, a model entry, a dataset entry or one cell (most specific wins). */
 export const CellSettings = z
@@ -13,6 +14,15 @@ export const CellSettings = z
   .strict();
 export type CellSettings = z.infer<typeof CellSettings>;
 
+/** The backends built into libs/inference. */
+export const BackendName = z.enum(['vllm', 'endpoint', 'dummy']);
+export type BackendName = z.infer<typeof BackendName>;
+/** A built-in backend or a plugin that exports one (`backend: ./tools/plugins/<name>`). */
+export const BackendRef = builtinOrPlugin(BackendName, 'backend').describe('vllm, endpoint, dummy, or a backend plugin: ./tools/plugins/<name> or an npm package name');
+export type BackendRef = z.infer<typeof BackendRef>;
+/** Whether `backend` names a plugin rather than a built-in backend. */
+export const isBackendPlugin = (backend: string): boolean => !(BackendName.options as readonly string[]).includes(backend);
+
 /** One model as evaluated by the pipeline: a model config in one mode, preset and filter setting. */
 export const PipelineModel = z
   .object({
@@ -21,7 +31,7 @@ export const PipelineModel = z
     mode: z.string().optional().describe('model mode (default: the model’s default_mode)'),
     preset: Slug.optional().describe('preset under configs/presets (default: the pipeline’s)'),
     english_only: z.boolean().default(false),
-    backend: z.enum(['vllm', 'endpoint', 'dummy']).optional(),
+    backend: BackendRef.optional(),
     settings: CellSettings.optional(),
   })
   .strict();
@@ -79,7 +89,7 @@ export const PipelineConfig = z
     description: z.string().optional(),
     gpu: Slug.default('h100-80gb').describe('GPU profile under configs/gpus'),
     preset: Slug.default('balanced'),
-    backend: z.enum(['vllm', 'endpoint', 'dummy']).default('vllm'),
+    backend: BackendRef.default('vllm'),
     production: z.boolean().default(false).describe('a production pipeline may not use the dummy backend'),
     settings: CellSettings.default({}),
     models: z.array(PipelineModel).min(1),

@@ -101,7 +101,7 @@ export const RunFile = z
     preset: z.string(),
     dataset: z.object({ name: z.string(), split: z.string(), sha256: z.string(), records: z.number().int() }).strict(),
     gpu: z.string(),
-    backend: z.enum(['dummy', 'vllm', 'endpoint']),
+    backend: z.enum(['dummy', 'vllm', 'endpoint', 'plugin']).describe('plugin: a backend plugin (server.kind says which)'),
     server: z
       .object({
         kind: z.string().describe('"vllm", "dummy (in-process)", or what /version reported'),

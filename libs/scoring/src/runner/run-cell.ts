@@ -19,7 +19,7 @@ import {
 } from '@evalgraph/core';
 import type { Backend, RunStats } from '@evalgraph/inference/src/types';
 import { resolveStripThinking } from '../exact-match';
-import { getScorer } from '../registry';
+import { scorerFor } from '../registry';
 import type { ScoringContext, ScoringServices } from '../types';
 import { generateInRounds, generateStreaming } from './generate-and-score';
 import { ResultsSink } from './results-sink';
@@ -76,7 +76,7 @@ const ALL_OUTCOMES: Outcome[] = ['correct', 'wrong', 'no_answer', 'truncated', '
  */
 export async function runCell(input: CellInput): Promise<CellSummary> {
   const log = input.log ?? (() => undefined);
-  const scorer = getScorer(input.dataset.scorer);
+  const scorer = scorerFor(input.root, input.dataset.scorer);
   const mode = input.model.modes[input.modeName];
   const maxTokens = input.maxTokens ?? input.dataset.max_tokens ?? mode.max_tokens;
   const ctx: ScoringContext & { aux?: Record<string, unknown[]> } = {

@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { isCodeScorer, type ScorerName } from '@evalgraph/core';
+import { isBuiltinScorer, isCodeScorer, resolvePluginRef, type ResolvedPlugin, type ScorerName, type ScorerRef } from '@evalgraph/core';
 
 /** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export by name). */
 export type InputDefinition = NonNullable<TargetConfiguration['inputs']>[number];
@@ -21,6 +21,8 @@ const CELL_CODE = [
   src('inference'),
   '{workspaceRoot}/libs/datasets/src/read-prepared.ts', '{workspaceRoot}/libs/datasets/src/paths.ts',
   `{workspaceRoot}/libs/scoring/src/*.ts`,
+  // The registry validates every scorer, built-in or plugin, through the plugin API.
+  `{workspaceRoot}/libs/scoring/src/plugins/**/*`,
   `{workspaceRoot}/libs/scoring/src/prompts/**/*`,
   `{workspaceRoot}/libs/scoring/src/runner/**/*`,
   // The runner and every scorer import exact-match (scoreGenerations, the Python regex semantics, strip_thinking).
@@ -54,9 +56,32 @@ export function cellConfigInputs(files: string[]): InputDefinition[] {
   return files.map((f) => ({ fileset: `{workspaceRoot}/${f}`, includeIgnored: true }));
 }
 
-/** The code inputs of a cell scored by `scorer`. */
-export function cellCodeInputs(scorer: ScorerName | undefined): string[] {
-  return [...CELL_CODE, ...(scorer ? SCORER_CODE[scorer] : Object.values(SCORER_CODE).flat()), NOT_DOCS];
+/**
+ * What identifies a plugin's code and version: a plugin folder in the workspace is hashed file by file (its
+ * package.json holds the version), so editing it reruns exactly its cells; an installed package is hashed by the
+ * version npm's lockfile pins, so upgrading it does too.
+ */
+export function pluginInputs(plugin: ResolvedPlugin): InputDefinition[] {
+  return plugin.workspaceDir ? [`{workspaceRoot}/${plugin.workspaceDir}/**/*`] : [{ externalDependencies: [plugin.name] }];
+}
+
+/** The plugin a scorer or format reference names, or null for a built-in or one that cannot be found (check reports that). */
+export function findPlugin(root: string, ref: string | undefined, builtin: (ref: string) => boolean): ResolvedPlugin | null {
+  if (!ref || builtin(ref)) return null;
+  try {
+    return resolvePluginRef(root, ref);
+  } catch {
+    return null;
+  }
+}
+
+/** The plugin a dataset's scorer names, if any. */
+export const scorerPlugin = (root: string, scorer: ScorerRef | undefined) => findPlugin(root, scorer, isBuiltinScorer);
+
+/** The code inputs of a cell scored by `scorer` (`plugin`: the resolved plugin when the scorer is one). */
+export function cellCodeInputs(scorer: ScorerRef | undefined, plugin: ResolvedPlugin | null = null): InputDefinition[] {
+  const own = scorer === undefined ? Object.values(SCORER_CODE).flat() : isBuiltinScorer(scorer) ? SCORER_CODE[scorer] : [];
+  return [...CELL_CODE, ...own, NOT_DOCS, ...(plugin ? pluginInputs(plugin) : [])];
 }
 
 /** The inference runtime identity (vLLM version), computed by a cheap script rather than `vllm --version`. */
@@ -75,6 +100,6 @@ export const SANDBOX_RUNTIME_INPUT: InputDefinition = {
 };
 
 /** Whether cells scored by `scorer` run model-written code in the sandbox (an unknown scorer is assumed to). */
-export const runsSandbox = (scorer: ScorerName | undefined): boolean => scorer === undefined || isCodeScorer(scorer);
+export const runsSandbox = (scorer: ScorerRef | undefined): boolean => scorer === undefined || isCodeScorer(scorer);
 
 export const externalDeps: InputDefinition = { externalDependencies: RESULT_DEPENDENCIES };

@@ -1,6 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ScorerName } from '@evalgraph/core';
-import { cellCodeInputs, cellConfigInputs, externalDeps, NOT_DOCS, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
+import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
+import { cellCodeInputs, cellConfigInputs, externalDeps, NOT_DOCS, pluginInputs, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
 /**
@@ -18,6 +18,8 @@ export interface CellOptions extends Pick<ResolvedCell, 'pipeline' | 'variant' |
   judge?: Judge;
 }
 
+const uniquePlugins = (plugins: (ResolvedPlugin | null)[]): ResolvedPlugin[] => [...new Map(plugins.filter((p): p is ResolvedPlugin => p !== null).map((p) => [p.dir, p])).values()];
+
 const pipelineCode = (target: string) => [
   '{workspaceRoot}/libs/core/src/**/*',
   '{workspaceRoot}/libs/analysis/src/**/*',
@@ -31,7 +33,14 @@ const pipelineCode = (target: string) => [
  * Each cell's inputs are its own configs, its dataset's prepared manifest, its code and the runtime identity —
  * never the whole pipeline file — so editing one cell or one dataset leaves the others cached.
  */
-export function pipelineProjects(name: string, resolved: ResolvedPipeline, scorers: Record<string, ScorerName | undefined>, chatTemplates: Record<string, string | undefined>): Record<string, ProjectConfiguration> {
+export function pipelineProjects(
+  name: string,
+  resolved: ResolvedPipeline,
+  scorers: Record<string, ScorerRef | undefined>,
+  chatTemplates: Record<string, string | undefined>,
+  scorerPlugins: Record<string, ResolvedPlugin | null> = {},
+  backendPlugins: Record<string, ResolvedPlugin | null> = {},
+): Record<string, ProjectConfiguration> {
   const targets: Record<string, TargetConfiguration> = {};
   const pipelineFile = `{workspaceRoot}/${CONFIG_PATHS.pipeline(name)}`;
   const referenced = [
@@ -49,7 +58,16 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
     // batch, and one server start, per finished prepare; test/runtime/servers.test.ts). A prepare whose source cannot
     // be reached succeeds here and leaves its error for its own cells, so it stops only them (prepare/executor.ts).
     dependsOn: resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
-    inputs: [...referenced, '{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*', NOT_DOCS, externalDeps],
+    inputs: [
+      ...referenced,
+      '{workspaceRoot}/libs/core/src/**/*',
+      '{workspaceRoot}/libs/scoring/src/plugins/**/*',
+      '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*',
+      NOT_DOCS,
+      externalDeps,
+      // check loads every plugin the datasets name, so fixing a broken plugin must re-run it.
+      ...uniquePlugins([...Object.values(scorerPlugins), ...Object.values(backendPlugins)]).flatMap(pluginInputs),
+    ],
     outputs: [],
     cache: true,
   };
@@ -75,7 +93,7 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
       ...(scorers[cell.dataset] === 'mt-bench' && resolved.config.judge && { judge: resolved.config.judge }),
     };
     const cellProjectName = projectName.cell(name, cell.variant, cell.dataset);
-    cells[`pipelines/${name}/cells/${cell.variant}/${cell.dataset}`] = cellProject(cellProjectName, name, cell, options, scorers[cell.dataset], chatTemplates[cell.model]);
+    cells[`pipelines/${name}/cells/${cell.variant}/${cell.dataset}`] = cellProject(cellProjectName, name, cell, options, scorers[cell.dataset], chatTemplates[cell.model], scorerPlugins[cell.dataset] ?? null, backendPlugins[cell.backend] ?? null);
     // The pipeline keeps a target per cell so `nx show project` lists them and `nx run pipeline-x:evaluate-...` works.
     targets[cell.target] = {
       executor: 'nx:noop',
@@ -130,7 +148,16 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
  * One project per cell. Nx hashes a task's whole project configuration (every target's options), so a cell
  * that shared a project with its siblings would be invalidated by any sibling's settings; alone, it is not.
  */
-function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['cells'][number], options: CellOptions, scorer: ScorerName | undefined, template: string | undefined): ProjectConfiguration {
+function cellProject(
+  project: string,
+  pipeline: string,
+  cell: ResolvedPipeline['cells'][number],
+  options: CellOptions,
+  scorer: ScorerRef | undefined,
+  template: string | undefined,
+  plugin: ResolvedPlugin | null,
+  backendPlugin: ResolvedPlugin | null,
+): ProjectConfiguration {
   return {
     root: `pipelines/${pipeline}/cells/${cell.variant}/${cell.dataset}`,
     name: project,
@@ -148,7 +175,8 @@ function cellProject(project: string, pipeline: string, cell: ResolvedPipeline['
         inputs: [
           ...cellConfigInputs([CONFIG_PATHS.model(cell.model), ...(template ? [template] : []), CONFIG_PATHS.preset(cell.preset), CONFIG_PATHS.gpu(cell.gpu), CONFIG_PATHS.dataset(cell.dataset)]),
           { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
-          ...cellCodeInputs(scorer),
+          ...cellCodeInputs(scorer, plugin),
+          ...(backendPlugin ? ['{workspaceRoot}/libs/scoring/src/plugins/**/*', ...pluginInputs(backendPlugin)] : []),
           externalDeps,
           ...(cell.backend === 'vllm' ? [VLLM_RUNTIME_INPUT] : []),
           ...(runsSandbox(scorer) ? [SANDBOX_RUNTIME_INPUT] : []),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { loadNamed, ModelConfig, resolveSlurm, type EvalRequest, type GpuProfile, type SlurmSettings } from '@evalgraph/core';
-import type { CellInput, ScoringServices } from '@evalgraph/scoring';
+import { isBackendPlugin, loadNamed, ModelConfig, resolveSlurm, type EvalRequest, type GpuProfile, type SlurmSettings } from '@evalgraph/core';
+import { openPluginBackend, type CellInput, type ScoringServices } from '@evalgraph/scoring';
 import { createBackend, requestCacheFile, RequestCache, ServerPool, DummyBackend, startSlurmServer, type Backend, type CellRequestOptions, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 
@@ -25,7 +25,7 @@ export function serverSpec(root: string, input: Loaded, o: CellOptions, slurm: S
     presetName: o.preset,
     gpu: input.gpu,
     gpuName: o.gpu,
-    backend: o.backend,
+    ...(isBackendPlugin(o.backend) ? { backend: 'plugin' as const, plugin: o.backend } : { backend: o.backend as Exclude<ServerSpec['backend'], 'plugin'> }),
     englishOnly: o.englishOnly,
     workspaceRoot: root,
     logFile: join(root, 'results', o.pipeline, 'logs', `${o.model}-${o.preset}${o.englishOnly ? '-en' : ''}.server.log`),
@@ -89,7 +89,8 @@ export function createBackends(root: string, signal: AbortSignal) {
     },
     /** A backend for one cell (closing it releases the cell's claim on the shared server). */
     open(spec: ServerSpec, input: Loaded, o: CellOptions): { backend: Backend; services: ScoringServices } {
-      const backend = spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : createBackend(spec, { pool: poolOf(spec), cache: requestCache() });
+      const backend =
+        spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : spec.backend === 'plugin' ? openPluginBackend(root, spec) : createBackend(spec, { pool: poolOf(spec), cache: requestCache() });
       return { backend, services: { judge: judgeFor(input, o) } };
     },
     async closeAll(): Promise<void> {

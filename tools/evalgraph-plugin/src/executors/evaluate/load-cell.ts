@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_PATHS, loadNamed, MissingDependencyError, sha256, type DatasetRecord } from '@evalgraph/core';
+import { CONFIG_PATHS, isBackendPlugin, loadNamed, MissingDependencyError, sha256, type DatasetRecord } from '@evalgraph/core';
 import { readPrepared, readPreparedAux } from '@evalgraph/datasets';
-import type { CellInput } from '@evalgraph/scoring';
+import { loadDatasetPlugins, loadPlugin, type CellInput } from '@evalgraph/scoring';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { toolVersions } from '../../shared/versions';
 
@@ -22,6 +22,8 @@ export function loadCell(root: string, o: CellOptions): Omit<CellInput, 'backend
   for (const [who, name] of [['the judge', o.judge?.api_key_env], [`model ${o.model}'s endpoint`, o.backend === 'endpoint' ? model.api_key_env : undefined]] as const) {
     if (name && !process.env[name]) throw new MissingDependencyError(`${o.cell}: the API key of ${who} is not set (${name})`, `export ${name}=... (keys are read from the environment only)`);
   }
+  // A plugin that does not load or lacks what the API requires fails here, before the cell's server starts.
+  const plugins = [...loadDatasetPlugins(root, dataset), ...(isBackendPlugin(o.backend) ? [loadPlugin(root, o.backend, 'backend')] : [])];
   const fileHash = (p: string) => sha256(readFileSync(join(root, p)));
   return {
     root,
@@ -55,6 +57,7 @@ export function loadCell(root: string, o: CellOptions): Omit<CellInput, 'backend
       dataset: fileHash(CONFIG_PATHS.dataset(o.dataset)),
       prepared: prepared.manifest.sha256,
     },
-    versions: toolVersions(root),
+    // run.json names the plugin versions that produced the scores (built-in cells keep their exact record).
+    versions: { ...toolVersions(root), ...Object.fromEntries(plugins.map((p) => [`plugin:${p.resolved.name}`, p.resolved.version])) },
   };
 }

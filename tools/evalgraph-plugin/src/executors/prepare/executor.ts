@@ -1,6 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { loadNamed } from '@evalgraph/core';
+import { isFormatPlugin, loadNamed } from '@evalgraph/core';
 import { SourceUnavailableError, markUnavailable, prepareDataset } from '@evalgraph/datasets';
+import { loadPlugin } from '@evalgraph/scoring';
 import { reportError } from '../../shared/report-error';
 
 /** Whether another task of this run waits on this one (a pipeline's cells), rather than the user asking for it. */
@@ -17,7 +18,8 @@ function isDependency(context: ExecutorContext): boolean {
 export default async function prepareExecutor(options: { dataset: string }, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
     const config = loadNamed(context.root, 'dataset', options.dataset);
-    const manifest = await prepareDataset({ root: context.root, name: options.dataset, config });
+    const normalizer = isFormatPlugin(config.format) ? loadPlugin(context.root, config.format, 'format').plugin.format : undefined;
+    const manifest = await prepareDataset({ root: context.root, name: options.dataset, config, normalizer });
     console.log(`${options.dataset}: ${manifest.records} records (${manifest.split}) from ${manifest.fetched_from}, sha256 ${manifest.sha256.slice(0, 12)}`);
     return { success: true };
   } catch (e) {
