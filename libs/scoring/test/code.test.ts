@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetConfig, MissingDependencyError, type SampleResult } from '@evalgraph/core';
+import { DatasetConfig, MissingDependencyError, ScorerName, type SampleResult } from '@evalgraph/core';
 import { createSandbox } from '@evalgraph/sandbox';
 import {
   definesFunction,
@@ -189,7 +189,8 @@ describe('prompts and requests', () => {
   });
 
   it('is selected by the dataset config scorer names', () => {
-    expect(DatasetConfig.shape.scorer.options).toEqual(expect.arrayContaining(['code-humaneval', 'code-mbpp', 'code-evalplus']));
+    expect(ScorerName.options).toEqual(expect.arrayContaining(['code-humaneval', 'code-mbpp', 'code-evalplus']));
+    for (const scorer of ['code-humaneval', 'code-mbpp', 'code-evalplus']) expect(DatasetConfig.shape.scorer.safeParse(scorer).success).toBe(true);
   });
 });
 

@@ -1,9 +1,14 @@
-/** The evaluate executor checks the code sandbox once, up front, and fails only the code cells with one message. */
+/**
+ * The evaluate executor checks the code sandbox once, up front, and fails only the code cells with one message; and
+ * whatever throws outside a cell (opening or closing a backend, stopping the servers), every task still gets a result.
+ */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MissingDependencyError } from '@evalgraph/core';
 import type { CellOptions } from '../src/nodes/pipeline-project';
 
 const ran: string[] = [];
+/** What the mocked backends do wrong, per cell name. */
+const faults: { openThrows?: string; closeRejects?: string; closeAllRejects?: boolean } = {};
 const preflight = vi.fn<() => Promise<MissingDependencyError | null>>();
 
 vi.mock('@evalgraph/scoring', async (importOriginal) => ({
@@ -16,7 +21,18 @@ vi.mock('../src/executors/evaluate/load-cell', () => ({
 }));
 vi.mock('../src/executors/evaluate/backends', () => ({
   serverSpec: () => ({ key: 'one-server' }),
-  createBackends: () => ({ register() {}, open: () => ({ backend: { close: async () => {} }, services: {} }), closeAll: async () => {} }),
+  slurmFor: () => undefined,
+  createBackends: () => ({
+    register() {},
+    open: (_spec: unknown, input: { cell: string }) => {
+      if (faults.openThrows === input.cell) throw new Error('no server for it');
+      return {
+        backend: { close: async () => (faults.closeRejects === input.cell ? Promise.reject(new Error('the server did not stop')) : undefined) },
+        services: {},
+      };
+    },
+    closeAll: async () => (faults.closeAllRejects ? Promise.reject(new Error('lease database locked')) : undefined),
+  }),
 }));
 
 let runCells: typeof import('../src/executors/evaluate/run-cells').runCells;
@@ -33,6 +49,7 @@ const collect = async (datasets: string[]) => {
 
 afterEach(() => {
   ran.length = 0;
+  for (const k of Object.keys(faults)) delete faults[k as keyof typeof faults];
   preflight.mockReset();
   vi.restoreAllMocks();
 });
@@ -59,5 +76,25 @@ describe('evaluate: sandbox preflight', () => {
     preflight.mockClear();
     await collect(['gsm8k']);
     expect(preflight).not.toHaveBeenCalled();
+  });
+});
+
+describe('evaluate: a failure outside a cell does not end the batch', () => {
+  it('a backend that cannot open fails its cell; one that cannot close still leaves every cell reported', async () => {
+    preflight.mockResolvedValue(null);
+    faults.openThrows = 'm--gsm8k';
+    faults.closeRejects = 'm--arc';
+    faults.closeAllRejects = true;
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const results = await collect(['gsm8k', 'arc', 'mbpp']);
+    expect(results.map((r) => [r.task, r.success]).sort()).toEqual([
+      ['cell-arc:evaluate', true],
+      ['cell-gsm8k:evaluate', false],
+      ['cell-mbpp:evaluate', true],
+    ]);
+    expect(results.find((r) => !r.success)?.terminalOutput).toMatch(/no server for it/);
+    const said = errors.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(said).toMatch(/p:m--arc: closing its backend failed: .*the server did not stop/);
+    expect(said).toMatch(/stopping the servers failed: .*lease database locked/);
   });
 });

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@evalgraph/scoring';
-import { gpusPerServer, type ServerSpec } from '@evalgraph/inference';
+import { gpusPerServer, type Backend, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec, slurmFor } from './backends';
@@ -76,27 +76,38 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
           console.log(line);
         };
         noteExecution(c.options);
-        const { backend, services } = backends.open(spec, c.input, c.options);
+        let backend: Backend | undefined;
         try {
           if (signal.aborted) throw signal.reason;
-          await runCell({ ...c.input, backend, services, log, signal });
+          const opened = backends.open(spec, c.input, c.options);
+          backend = opened.backend;
+          await runCell({ ...c.input, backend, services: opened.services, log, signal });
           push({ task: c.task, success: true, terminalOutput: lines.join('\n') + '\n' });
         } catch (e) {
           const msg = isUserFacingError(e) ? (e as Error).message : (e as Error).stack ?? String(e);
           console.error(`${c.options.pipeline}:${c.options.cell}: ${msg}`);
           push({ task: c.task, success: false, terminalOutput: [...lines, msg].join('\n') });
         } finally {
-          await backend.close();
+          // A failure to stop or hand back a server must not end the batch: the other cells still report.
+          await backend?.close().catch((e: unknown) => console.error(`${c.options.pipeline}:${c.options.cell}: closing its backend failed: ${describe(e)}`));
         }
       }),
     );
   };
+  // Every task gets a result even if something outside a cell throws: Nx reports a batch that ends early only as
+  // "their batch ended before reaching them" and drops the worker's own error, so the reason must reach each task.
   let done = false;
-  const all = Promise.all([...groups.values()].map(runGroup)).finally(async () => {
-    await backends.closeAll();
-    done = true;
-    wake?.();
-  });
+  let stopped: unknown;
+  const all = Promise.all([...groups.values()].map(runGroup))
+    .catch((e: unknown) => {
+      stopped = e;
+    })
+    .then(() => backends.closeAll())
+    .catch((e: unknown) => console.error(`evalgraph: stopping the servers failed: ${describe(e)}`))
+    .finally(() => {
+      done = true;
+      wake?.();
+    });
   let yielded = 0;
   while (true) {
     while (yielded < results.length) yield results[yielded++];
@@ -105,7 +116,17 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
     wake = undefined;
   }
   await all;
+  if (stopped !== undefined) {
+    const msg = `not finished: the batch stopped (${describe(stopped)})`;
+    console.error(`evalgraph: ${msg}`);
+    const reported = new Set(results.map((r) => r.task));
+    for (const t of tasks) if (!reported.has(t.task)) push({ task: t.task, success: false, terminalOutput: msg });
+  }
   while (yielded < results.length) yield results[yielded++];
+}
+
+function describe(e: unknown): string {
+  return isUserFacingError(e) ? (e as Error).message : e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
 
 /** Test hook: EVALGRAPH_EXEC_LOG names a file that gets one line per cell actually executed (not restored). */
