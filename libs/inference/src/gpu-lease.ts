@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { GpuLeaseImpossibleError } from './errors';
 import { groupMembers, pidAlive, processStartTime, sleep } from './proc';
 
 /** What a server needs from the GPUs. */
@@ -52,9 +53,12 @@ interface LeaseRow {
   started: string;
 }
 
-/** Default location of the lease database of a workspace. */
-export function leaseDbFile(workspaceRoot: string): string {
-  return join(workspaceRoot, '.evalgraph', 'gpu-leases', 'leases.sqlite');
+/**
+ * Location of the lease database: $EVALGRAPH_GPU_LEASE_DB when set (one file for every workspace of a host, so
+ * two clones share its GPUs too), else the workspace's own.
+ */
+export function leaseDbFile(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.EVALGRAPH_GPU_LEASE_DB || join(workspaceRoot, '.evalgraph', 'gpu-leases', 'leases.sqlite');
 }
 
 const EPS = 1e-6;
@@ -100,9 +104,10 @@ export class GpuLeaseManager {
       .immediate();
   }
 
-  /** Takes the lease if the request fits now, else null. */
+  /** Takes the lease if the request fits now, else null; throws GpuLeaseImpossibleError if it never can. */
   tryAcquire(req: LeaseRequest): Lease | null {
     const need = Math.max(1, req.devicesNeeded ?? 1);
+    impossible(req, need);
     const id = randomUUID();
     const devices = this.db
       .transaction((): number[] | null => {
@@ -111,8 +116,9 @@ export class GpuLeaseManager {
         for (const r of this.db.prepare('SELECT * FROM leases').all() as LeaseRow[]) {
           for (const d of JSON.parse(r.devices) as number[]) if (d < used.length) used[d] += r.gib;
         }
-        // A request larger than one GPU can still run alone (vLLM will tell if it does not fit).
-        const fits = (d: number) => (req.gib > req.deviceMemoryGiB ? used[d] === 0 : used[d] + req.gib <= req.deviceMemoryGiB + EPS);
+        // No GPU is ever promised more than its memory: held GiB plus this request stay within it on every GPU taken.
+        const fits = (d: number) => used[d] + req.gib <= req.deviceMemoryGiB + EPS;
+        // Emptiest GPUs first, so servers spread over the host before any two share a GPU.
         const free = used.map((u, d) => ({ u, d })).filter(({ d }) => fits(d)).sort((a, b) => a.u - b.u || a.d - b.d);
         if (free.length < need) return null;
         const chosen = free.slice(0, need).map((x) => x.d).sort((a, b) => a - b);
@@ -161,6 +167,16 @@ export class GpuLeaseManager {
   /** Closes the database handle. */
   close(): void {
     this.db.close();
+  }
+}
+
+/** Throws when no amount of waiting can satisfy the request (it would otherwise wait forever). */
+function impossible(req: LeaseRequest, need: number): void {
+  if (need > req.deviceCount) {
+    throw new GpuLeaseImpossibleError(`${req.key}: needs ${need} GPUs (tensor parallel) but the GPU profile has count ${req.deviceCount} — fix: a profile with count >= ${need}, or a smaller tensor_parallel_size`);
+  }
+  if (req.gib > req.deviceMemoryGiB + EPS) {
+    throw new GpuLeaseImpossibleError(`${req.key}: claims ${req.gib.toFixed(1)} GiB on each GPU but one GPU of the profile has ${req.deviceMemoryGiB} GiB — fix: lower the preset's gpu_memory_utilization or use a larger GPU profile`);
   }
 }
 

@@ -92,7 +92,7 @@ export class VllmBackend implements Backend {
     return new InferenceClient({
       baseURL: `${server.baseUrl}/v1`,
       concurrency: p.concurrency,
-      limit: this.opts.pool.limiter(this.spec),
+      limit: this.opts.pool.limiter(this.spec, server),
       timeoutMs: p.request_timeout_s * 1000,
       maxRetries: p.max_retries,
       backoff: this.opts.backoff,
@@ -196,7 +196,7 @@ export class VllmBackend implements Backend {
   async close(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.server) await this.opts.pool.release(this.spec);
+    if (this.server) await this.opts.pool.release(this.spec, this.server);
     else await this.opts.pool.skip(this.spec);
   }
 }
