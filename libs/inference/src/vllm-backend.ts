@@ -138,7 +138,7 @@ export class VllmBackend implements Backend {
     if (pending.length === 0) return { responses: returnedResponses(responses, opts), stats: stats({}) };
 
     let server = await this.ensureServer();
-    const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000);
+    const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000, server.devices);
     sampler.start();
     const serverTokens: { prompt: number | null; generation: number | null } = { prompt: 0, generation: 0 };
     let kvMax: number | null = null;
