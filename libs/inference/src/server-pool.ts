@@ -48,7 +48,7 @@ interface Entry {
   active: number;
   done: number;
   /** Cells waiting for a server slot, first come first served. */
-  waiters: { resolve: (r: Replica) => void; reject: (e: unknown) => void }[];
+  waiters: { work: number; resolve: (r: Replica) => void; reject: (e: unknown) => void }[];
   replicas: Replica[];
   /** GPUs one server spans (tensor parallel). */
   tp: number;
@@ -103,15 +103,21 @@ export class ServerPool {
     this.entry(spec).registered += cells;
   }
 
-  /** A running server for a spec, starting one (GPU lease first) if needed; the cell holds it until release(). */
-  async acquire(spec: ServerSpec): Promise<ManagedServer> {
+  /**
+   * A running server for a spec, starting one (GPU lease first) if needed; the cell holds it until release().
+   * `work` (estimated tokens of the cell's requests): waiting cells get a free server slot largest first.
+   */
+  async acquire(spec: ServerSpec, opts: { work?: number } = {}): Promise<ManagedServer> {
     const e = this.entry(spec);
     e.active++;
     if (e.registered < e.active + e.done) e.registered = e.active + e.done;
     let replica: Replica | null = null;
     try {
       replica = await new Promise<Replica>((resolve, reject) => {
-        e.waiters.push({ resolve, reject });
+        const w = { work: opts.work ?? 0, resolve, reject };
+        // Largest first (longest processing time first keeps the last GPU from finishing long after the others).
+        const at = e.waiters.findIndex((x) => x.work < w.work);
+        e.waiters.splice(at < 0 ? e.waiters.length : at, 0, w);
         this.pump();
       });
       return await this.ensureStarted(e, replica);
@@ -131,7 +137,8 @@ export class ServerPool {
     const waiting = [...this.entries.values()].filter((e) => e.waiters.length > 0);
     // A model with no server yet goes first; extra servers only while no such model waits for GPUs.
     const first = waiting.filter((e) => e.replicas.length === 0);
-    const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => b.waiters.length - a.waiters.length);
+    const waitingWork = (e: Entry) => e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0);
+    const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
     let firstBlocked = false;
     for (const e of [...first, ...extra]) {
       if (e.replicas.length > 0 && firstBlocked) break;

@@ -6,7 +6,8 @@ import { ServerCrashedError } from './errors';
 import { MetricsWatcher } from './metrics';
 import { GpuSampler } from './nvidia-smi';
 import { outputAffectingArgs, type RequestCache } from './request-cache';
-import { lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
+import { lookupCached, newCounters, requestAt, returnedResponses, runSetup, sendPending } from './request-runner';
+import { requestWorkTokens } from './work-estimate';
 import type { BackoffOptions } from './retry';
 import type { ManagedServer } from './server';
 import type { ServerPool } from './server-pool';
@@ -78,10 +79,10 @@ export class VllmBackend implements Backend {
     return (this.opts.runtimeVersion ?? vllmRuntimeVersion)();
   }
 
-  private async ensureServer(): Promise<ManagedServer> {
+  private async ensureServer(work?: number): Promise<ManagedServer> {
     if (this.released) throw new Error(`${this.spec.key}: backend already closed`);
     if (!this.server) {
-      this.server = await this.opts.pool.acquire(this.spec);
+      this.server = await this.opts.pool.acquire(this.spec, { work });
       this.version = await this.server.version();
     }
     return this.server;
@@ -137,7 +138,7 @@ export class VllmBackend implements Backend {
     });
     if (pending.length === 0) return { responses: returnedResponses(responses, opts), stats: stats({}) };
 
-    let server = await this.ensureServer();
+    let server = await this.ensureServer(pending.reduce((n, p) => n + requestWorkTokens(requestAt(requests, p.i), opts.maxTokens), 0));
     const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000, server.devices);
     sampler.start();
     const serverTokens: { prompt: number | null; generation: number | null } = { prompt: 0, generation: 0 };
