@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadNamed } from '@evalgraph/core';
 import type { Scratch } from '../../test/helpers/scratch-workspace';
 import { row, type Row } from '../lib/results';
-import { nxCommand, nxTimed } from '../lib/workspace';
+import { clearRunState, nxCommand, nxTimed } from '../lib/workspace';
 import type { ItemOutput } from './cached-rerun';
 import { PUBLISHED } from './projection';
 
@@ -26,6 +26,9 @@ const LIKE = [
   { name: 'hellaswag-like', records: 10042 },
   { name: 'mmlu-like', records: 14042 },
 ];
+
+/** A vLLM start of a 7–14B model (weights from local disk, CUDA graphs), in real seconds; scaled like the GPU time. */
+const VLLM_START_S = 60;
 
 interface Ev { event: string; pid: number; model: string; time: number; cuda_visible_devices?: string | null; gpu_busy_ms?: number }
 
@@ -51,12 +54,11 @@ function pipeline(n: number, samples: Record<string, number>): string {
 const lines = <T>(f: string): T[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
 
 /**
- * Item 6: makespan of the large-scale sweep on 1, 2, 4 and 8 GPUs of one host (fake nvidia-smi, stand-in vLLM
+ * Item 6: makespan of the large-scale sweep on 1, 2, 4 and 8 GPUs of one host (GPU profile `count`, stand-in vLLM
  * whose pretend GPU charges each request the projection's per-request cost), against the ideal: total GPU time ÷ GPUs.
  */
 export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: number; scale: number; log: (s: string) => void }): Promise<ItemOutput> {
   const standin = path.join(ws.root, 'libs/inference/test/fixtures/standin-vllm/vllm');
-  const fakeSmi = path.join(ws.root, 'libs/inference/test/fixtures/fake-nvidia-smi/nvidia-smi');
   for (const l of LIKE) {
     cpSync(path.join(ws.root, 'configs/datasets/arc-challenge'), path.join(ws.root, 'configs/datasets', l.name), { recursive: true });
   }
@@ -80,11 +82,11 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
   for (const n of o.gpuCounts) {
     const evLog = path.join(ws.root, `.bench-mgpu-${n}-events.jsonl`);
     rmSync(evLog, { force: true });
+    // Every run sends its requests: the request cache would answer the second GPU count from the first's.
+    clearRunState(ws);
     const r = await nxTimed(ws, ['run-many', '-t', 'evaluate', '-p', `pipeline-mgpu-${n}`, '--outputStyle=static'], {
       EVALGRAPH_VLLM: standin,
-      EVALGRAPH_NVIDIA_SMI: fakeSmi,
-      FAKE_SMI_GPUS: String(n),
-      STANDIN_LOAD_DELAY_MS: '0',
+      STANDIN_LOAD_DELAY_MS: String(Math.round(VLLM_START_S * 1000 * o.fraction * o.scale)),
       STANDIN_GPU_TOK_S: JSON.stringify(tokS),
       STANDIN_GPU_SCALE: String(o.scale),
       STANDIN_EVENT_LOG: evLog,
@@ -111,13 +113,15 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
       }),
     );
   }
+  runs.sort((a, b) => (a.gpus as number) - (b.gpus as number));
+  rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   const fullGpuS = (runs[0]?.gpu_s as number) / o.scale / o.fraction;
   return {
     rows,
     raw: { runs, samples, fraction: o.fraction, scale: o.scale, tok_s: tokS },
-    commands: [{ what: 'multi-GPU sweep (per GPU count N)', command: `EVALGRAPH_VLLM=libs/inference/test/fixtures/standin-vllm/vllm EVALGRAPH_NVIDIA_SMI=libs/inference/test/fixtures/fake-nvidia-smi/nvidia-smi FAKE_SMI_GPUS=N STANDIN_GPU_TOK_S='${JSON.stringify(tokS)}' STANDIN_GPU_SCALE=${o.scale} ${nxCommand(['run-many', '-t', 'evaluate', '-p', 'pipeline-mgpu-N'])}` }],
+    commands: [{ what: 'multi-GPU sweep (per GPU count N)', command: `EVALGRAPH_VLLM=libs/inference/test/fixtures/standin-vllm/vllm STANDIN_GPU_TOK_S='${JSON.stringify(tokS)}' STANDIN_GPU_SCALE=${o.scale} ${nxCommand(['run-many', '-t', 'evaluate', '-p', 'pipeline-mgpu-N'])}` }],
     notes: [
-      `Item 6: each of the ${datasets.length} datasets is sampled at ${o.fraction} of its records (at least 2), so cells keep the full sweep's relative sizes; the stand-in's pretend GPU charges every request the projection's cost — (prompt characters ÷ 4 + answer tokens) ÷ the published H100 tok/s of the model (${PUBLISHED.small.tokS} for 7–8B, ${PUBLISHED.large.tokS} for 14B) — times ${o.scale}, one request after another per server. That is ${gpuS(runs)} s of GPU time here, i.e. ${(fullGpuS / 3600).toFixed(2)} GPU-hours for the full sweep of these datasets. Makespan: first server start → last server stop (nx start-up, dataset loading and exit not counted; the nx wall time is in the note). Ideal: total GPU time ÷ GPUs. The code datasets and MT-Bench (sandbox, judge) are left out.`,
+      `Item 6: each of the ${datasets.length} datasets is sampled at ${o.fraction} of its records (at least 2), so cells keep the full sweep's relative sizes; the stand-in's pretend GPU charges every request the projection's cost — (prompt characters ÷ 4 + answer tokens) ÷ the published H100 tok/s of the model (${PUBLISHED.small.tokS} for 7–8B, ${PUBLISHED.large.tokS} for 14B) — times ${o.scale}, one request after another per server. That is ${gpuS(runs)} s of GPU time here, i.e. ${(fullGpuS / 3600).toFixed(2)} GPU-hours for the full sweep of these datasets. Each server start costs what a ${VLLM_START_S} s vLLM start costs in this compressed time (${(VLLM_START_S * o.fraction * o.scale).toFixed(2)} s: GPU time here is ${o.fraction} × ${o.scale} of the real sweep's). Makespan: first server start → last server stop (nx start-up, dataset loading and exit not counted; the nx wall time is in the note). Ideal: total GPU time ÷ GPUs. The code datasets and MT-Bench (sandbox, judge) are left out. No nvidia-smi is given: the lease places servers from the profile's \`count\` alone, and a fake nvidia-smi (a Node script, spawned twice a second per cell by the GPU sampler) would cost this 2-core machine more CPU than the sweep itself.`,
     ],
   };
 }

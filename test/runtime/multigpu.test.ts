@@ -52,6 +52,7 @@ describe('several GPUs on one host (fake nvidia-smi with 8 GPUs, stand-in vLLM)'
       PATH: `${STANDIN_DIR}:${process.env.PATH}`,
       EVALGRAPH_NVIDIA_SMI: FAKE_SMI,
       FAKE_SMI_GPUS: '8',
+      FAKE_SMI_FILTER: STANDIN_DIR,
       STANDIN_EVENT_LOG: join(ws.root, 'standin-events.jsonl'),
       STANDIN_LOAD_DELAY_MS: '50',
       // Servers answer no generation request until every one of the seven is up: proof they ran at once.

@@ -20,11 +20,11 @@ export interface ServerPoolOptions {
   restartLimit?: number;
   /** Progress lines ("waiting for GPU memory held by ..."). */
   log?: (line: string) => void;
-  /** On a profile with several GPUs: cells one server takes at once before another server of the model may start (default 4). */
+  /** On a profile with several GPUs: cells one server takes at once before another server of the model may start (default 2). */
   cellsPerServer?: number;
 }
 
-const DEFAULT_CELLS_PER_SERVER = 4;
+const DEFAULT_CELLS_PER_SERVER = 2;
 const POLL_MIN_MS = 100;
 const POLL_MAX_MS = 2000;
 
@@ -135,11 +135,12 @@ export class ServerPool {
     if (this.closed) return;
     for (const e of this.entries.values()) this.fill(e);
     const waiting = [...this.entries.values()].filter((e) => e.waiters.length > 0);
-    // A model with no server yet goes first; extra servers only while no such model waits for GPUs.
+    // A model with no server yet goes first; extra servers only while no such model waits for GPUs, nor will
+    // soon: a registered model whose cells are still building their requests needs a GPU too.
     const first = waiting.filter((e) => e.replicas.length === 0);
-    const waitingWork = (e: Entry) => e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0);
+    const waitingWork = (e: Entry) => e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) / (e.replicas.length + 1);
     const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
-    let firstBlocked = false;
+    let firstBlocked = [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
     for (const e of [...first, ...extra]) {
       if (e.replicas.length > 0 && firstBlocked) break;
       if (e.replicas.length >= Math.max(1, Math.floor(e.spec.gpu.count / e.tp))) continue;

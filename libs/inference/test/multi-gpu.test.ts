@@ -171,6 +171,32 @@ describe('ServerPool on 8 GPUs (pretend servers)', () => {
     expect(overcommits).toEqual([]);
   });
 
+  it('extra servers never take the GPU of a registered model whose cells are still loading', async () => {
+    const { pool, started } = fakePool('p5', { cellsPerServer: 1 });
+    const a = modelSpec('a', { count: 3 });
+    const b = modelSpec('b', { count: 3 });
+    pool.register(b, 1);
+    let bAsked = Infinity;
+    try {
+      await Promise.all([
+        runCells(pool, a, 6, 120),
+        (async () => {
+          await tick(60); // b's cell is still building its requests while a's six cells wait
+          bAsked = performance.now();
+          const server = await pool.acquire(b);
+          await tick(20);
+          await pool.release(b, server);
+        })(),
+      ]);
+    } finally {
+      await pool.closeAll();
+    }
+    const firstStop = Math.min(...started.filter((x) => x.key === 'a').map((x) => x.stop));
+    expect(started.find((x) => x.key === 'b')!.start).toBeLessThan(firstStop); // b did not wait for a's cells
+    expect(started.filter((x) => x.key === 'a' && x.start < bAsked)).toHaveLength(1); // no extra server for a meanwhile
+    expect(started.filter((x) => x.key === 'a').length).toBeGreaterThan(1); // but one once b had its GPU
+  });
+
   it('one GPU (count 1): one server per model takes all its cells at once, as before', async () => {
     const { pool, started } = fakePool('p4');
     const s = modelSpec('qwen3-8b', { count: 1 });
