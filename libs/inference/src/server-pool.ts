@@ -25,6 +25,7 @@ export interface ServerPoolOptions {
 }
 
 const DEFAULT_CELLS_PER_SERVER = 2;
+const REBALANCE_GAIN = 1.25;
 const POLL_MIN_MS = 100;
 const POLL_MAX_MS = 2000;
 
@@ -39,6 +40,8 @@ interface Replica {
   /** The server this replica replaced after a crash (so every cell that saw it fail joins one restart). */
   crashed: ManagedServer | null;
   stopping: boolean;
+  /** Handed to another model: takes no new cell, stops when its cells are done. */
+  draining: boolean;
   limiter: ReturnType<typeof pLimit>;
 }
 
@@ -138,8 +141,9 @@ export class ServerPool {
     // A model with no server yet goes first; extra servers only while no such model waits for GPUs, nor will
     // soon: a registered model whose cells are still building their requests needs a GPU too.
     const first = waiting.filter((e) => e.replicas.length === 0);
-    const waitingWork = (e: Entry) => e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) / (e.replicas.length + 1);
+    const waitingWork = (e: Entry) => queuedWork(e) / (e.replicas.length + 1);
     const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
+    let leaseRefused = false;
     let firstBlocked = [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
     for (const e of [...first, ...extra]) {
       if (e.replicas.length > 0 && firstBlocked) break;
@@ -152,6 +156,7 @@ export class ServerPool {
         continue;
       }
       if (lease === null) {
+        leaseRefused = true;
         if (e.replicas.length === 0) {
           firstBlocked = true;
           if (!e.toldWaiting && this.leases) {
@@ -162,19 +167,42 @@ export class ServerPool {
         }
         continue;
       }
-      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
+      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
       e.replicas.push(r);
       if (e.replicas.length > 1) this.log(`${e.spec.key}: ${e.waiters.length} cell(s) waiting; another server on GPU ${r.lease?.devices.join(',') ?? '?'}`);
       this.fill(e);
     }
+    if (leaseRefused) this.rebalance();
     this.schedulePoll();
+  }
+
+  /**
+   * When a model with waiting cells cannot get a GPU (no server yet, or too few), a model with several servers and
+   * less waiting work per server hands one over: that server takes no new cell and stops once its cells are done (never mid-cell).
+   * Only a move that lowers the larger of the two per-server loads is made, so servers do not flap.
+   */
+  private rebalance(): void {
+    const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
+    const load = (e: Entry, servers: number) => queuedWork(e) / Math.max(1, servers);
+    const needy = [...this.entries.values()].filter((e) => e.waiters.length > 0 && live(e).length < Math.floor(e.spec.gpu.count / e.tp));
+    const draining = [...this.entries.values()].some((e) => e.replicas.some((r) => r.draining && !r.stopping));
+    if (!needy.length || draining) return;
+    const f = needy.sort((a, b) => load(b, live(b).length + 1) - load(a, live(a).length + 1))[0];
+    const donors = [...this.entries.values()].filter((e) => e !== f && e.tp === f.tp && live(e).length > 1).sort((a, b) => load(a, live(a).length - 1) - load(b, live(b).length - 1));
+    const e = donors[0];
+    // A move costs a server start: make it only for a clear gain.
+    if (!e || load(f, live(f).length + 1) <= REBALANCE_GAIN * load(e, live(e).length - 1)) return;
+    const r = live(e).sort((a, b) => a.active - b.active)[0];
+    r.draining = true;
+    this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to ${f.spec.key} once its cells are done`);
+    if (r.active === 0) void this.stopReplica(e, r);
   }
 
   /** Gives waiting cells of a model the least busy of its servers that has room. */
   private fill(e: Entry): void {
     const cap = this.cap(e);
     while (e.waiters.length) {
-      const room = e.replicas.filter((r) => !r.stopping && r.active < cap).sort((a, b) => a.active - b.active)[0];
+      const room = e.replicas.filter((r) => !r.stopping && !r.draining && r.active < cap).sort((a, b) => a.active - b.active)[0];
       if (!room) return;
       room.active++;
       e.waiters.shift()!.resolve(room);
@@ -291,7 +319,7 @@ export class ServerPool {
    */
   private async maybeStop(e: Entry, r: Replica | null | undefined): Promise<void> {
     const finished = e.active === 0 && e.done >= e.registered && e.waiters.length === 0;
-    const idle = (x: Replica) => x.active === 0 && !x.stopping && e.waiters.length === 0;
+    const idle = (x: Replica) => x.active === 0 && !x.stopping && (x.draining || e.waiters.length === 0);
     const toStop = finished ? e.replicas.filter((x) => !x.stopping) : r && idle(r) && e.replicas.filter((x) => !x.stopping).length > 1 ? [r] : [];
     if (finished && this.entries.get(e.spec.key) === e) this.entries.delete(e.spec.key);
     await Promise.all(toStop.map((x) => this.stopReplica(e, x)));
@@ -348,6 +376,11 @@ export class ServerPool {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
+}
+
+/** Waiting work of a model in GPU terms: estimated tokens × parameters (a larger model is slower per token). */
+function queuedWork(e: Entry): number {
+  return e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) * e.spec.model.architecture.params_b;
 }
 
 function describeHolders(holders: LeaseHolder[]): string {

@@ -23,7 +23,7 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 interface Started { key: string; devices: number[]; gib: number; start: number; stop: number }
 
 /** A pool whose servers are plain objects (no processes); records every start and checks GPU memory at each one. */
-function fakePool(dbName: string, opts: { cellsPerServer?: number } = {}) {
+function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: string) => void } = {}) {
   const started: Started[] = [];
   const overcommits: string[] = [];
   const live: Started[] = [];
@@ -195,6 +195,41 @@ describe('ServerPool on 8 GPUs (pretend servers)', () => {
     expect(started.find((x) => x.key === 'b')!.start).toBeLessThan(firstStop); // b did not wait for a's cells
     expect(started.filter((x) => x.key === 'a' && x.start < bAsked)).toHaveLength(1); // no extra server for a meanwhile
     expect(started.filter((x) => x.key === 'a').length).toBeGreaterThan(1); // but one once b had its GPU
+  });
+
+  it('a model that holds every GPU hands one over, after its cell, to a model that waits with more work', async () => {
+    const lines: string[] = [];
+    const { pool, started } = fakePool('p6', { cellsPerServer: 1, log: (l) => lines.push(l) });
+    const a = modelSpec('a', { count: 3 });
+    const b = modelSpec('b', { count: 3 });
+    let aDone = 0;
+    try {
+      await Promise.all([
+        (async () => {
+          pool.register(a, 9);
+          await Promise.all(
+            Array.from({ length: 9 }, async () => {
+              const server = await pool.acquire(a, { work: 1 });
+              await tick(100);
+              await pool.release(a, server);
+              aDone = performance.now();
+            }),
+          );
+        })(),
+        (async () => {
+          await tick(40); // a has taken all three GPUs by now
+          pool.register(b, 1);
+          const server = await pool.acquire(b, { work: 10_000 });
+          await tick(20);
+          await pool.release(b, server);
+        })(),
+      ]);
+    } finally {
+      await pool.closeAll();
+    }
+    expect(started.filter((x) => x.key === 'a' && x.start < started.find((y) => y.key === 'b')!.start)).toHaveLength(3);
+    expect(lines.some((l) => /^a: one of its 3 servers goes to b/.test(l)), lines.join('\n')).toBe(true);
+    expect(started.find((x) => x.key === 'b')!.start).toBeLessThan(aDone); // b did not wait for all of a's cells
   });
 
   it('one GPU (count 1): one server per model takes all its cells at once, as before', async () => {
