@@ -82,6 +82,32 @@ export class GpuLeaseManager {
     this.db.exec(`CREATE TABLE IF NOT EXISTS leases (
       id TEXT PRIMARY KEY, key TEXT NOT NULL, gib REAL NOT NULL, devices TEXT NOT NULL,
       pid INTEGER NOT NULL, pid_start INTEGER, pgid INTEGER, host TEXT NOT NULL, started TEXT NOT NULL)`);
+    // A model waiting for its first server, so other processes hand spare GPUs over instead of taking more.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS wants (
+      id TEXT PRIMARY KEY, key TEXT NOT NULL, pid INTEGER NOT NULL, pid_start INTEGER, host TEXT NOT NULL, since TEXT NOT NULL)`);
+  }
+
+  /** Records that `key` waits for its first server (until dropWant); returns the row id. */
+  want(key: string): string {
+    const id = randomUUID();
+    this.db.prepare('INSERT INTO wants (id, key, pid, pid_start, host, since) VALUES (?, ?, ?, ?, ?, ?)').run(id, key, process.pid, processStartTime(process.pid), this.host, new Date().toISOString());
+    return id;
+  }
+
+  /** Removes a want row. */
+  dropWant(id: string): void {
+    this.db.prepare('DELETE FROM wants WHERE id = ?').run(id);
+  }
+
+  /** Models of other live processes waiting for their first server (rows of dead processes are removed). */
+  othersWaiting(): number {
+    const rows = this.db.prepare('SELECT id, pid, pid_start, host FROM wants').all() as { id: string; pid: number; pid_start: number | null; host: string }[];
+    let n = 0;
+    for (const r of rows) {
+      if (r.host === this.host && !pidAlive(r.pid, r.pid_start)) this.db.prepare('DELETE FROM wants WHERE id = ?').run(r.id);
+      else if (r.pid !== process.pid || r.host !== this.host) n++;
+    }
+    return n;
   }
 
   private alive(r: LeaseRow): boolean {

@@ -56,6 +56,8 @@ interface Entry {
   /** GPUs one server spans (tensor parallel). */
   tp: number;
   toldWaiting: boolean;
+  /** Row in the lease database's wants table while this model waits for its first server. */
+  wantId: string | null;
 }
 
 /**
@@ -89,7 +91,7 @@ export class ServerPool {
     let e = this.entries.get(spec.key);
     if (!e) {
       const plan = planTensorParallel(spec.model, spec.preset, spec.gpu);
-      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false };
+      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, wantId: null };
       this.entries.set(spec.key, e);
     }
     return e;
@@ -144,7 +146,9 @@ export class ServerPool {
     const waitingWork = (e: Entry) => queuedWork(e) / (e.replicas.length + 1);
     const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
     let leaseRefused = false;
-    let firstBlocked = [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
+    // Another process's model waiting for its first server counts too (Nx may split a run into several batches).
+    const othersWaiting = this.leases?.othersWaiting() ?? 0;
+    let firstBlocked = othersWaiting > 0 || [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
     for (const e of [...first, ...extra]) {
       if (e.replicas.length > 0 && firstBlocked) break;
       if (e.replicas.length >= Math.max(1, Math.floor(e.spec.gpu.count / e.tp))) continue;
@@ -152,6 +156,7 @@ export class ServerPool {
       try {
         lease = this.leases ? this.leases.tryAcquire(this.leaseRequest(e)) : undefined;
       } catch (err) {
+        this.dropWant(e);
         for (const w of e.waiters.splice(0)) w.reject(err);
         continue;
       }
@@ -159,6 +164,7 @@ export class ServerPool {
         leaseRefused = true;
         if (e.replicas.length === 0) {
           firstBlocked = true;
+          if (!e.wantId && this.leases) e.wantId = this.leases.want(e.spec.key);
           if (!e.toldWaiting && this.leases) {
             e.toldWaiting = true;
             const req = this.leaseRequest(e);
@@ -167,12 +173,14 @@ export class ServerPool {
         }
         continue;
       }
+      this.dropWant(e);
       const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
       e.replicas.push(r);
       if (e.replicas.length > 1) this.log(`${e.spec.key}: ${e.waiters.length} cell(s) waiting; another server on GPU ${r.lease?.devices.join(',') ?? '?'}`);
       this.fill(e);
     }
     if (leaseRefused) this.rebalance();
+    else if (othersWaiting > 0) this.yieldSpare();
     this.schedulePoll();
   }
 
@@ -196,6 +204,24 @@ export class ServerPool {
     r.draining = true;
     this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to ${f.spec.key} once its cells are done`);
     if (r.active === 0) void this.stopReplica(e, r);
+  }
+
+  /** Another process waits for a first server: hand over one spare server (of a model holding several), after its cells. */
+  private yieldSpare(): void {
+    const all = [...this.entries.values()];
+    if (all.some((e) => e.replicas.some((r) => r.draining && !r.stopping))) return;
+    const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
+    const e = all.filter((x) => live(x).length > 1).sort((a, b) => queuedWork(a) / live(a).length - queuedWork(b) / live(b).length)[0];
+    if (!e) return;
+    const r = live(e).sort((a, b) => a.active - b.active)[0];
+    r.draining = true;
+    this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to a model of another run once its cells are done`);
+    if (r.active === 0) void this.stopReplica(e, r);
+  }
+
+  private dropWant(e: Entry): void {
+    if (e.wantId) this.leases?.dropWant(e.wantId);
+    e.wantId = null;
   }
 
   /** Gives waiting cells of a model the least busy of its servers that has room. */
@@ -321,6 +347,7 @@ export class ServerPool {
     const finished = e.active === 0 && e.done >= e.registered && e.waiters.length === 0;
     const idle = (x: Replica) => x.active === 0 && !x.stopping && (x.draining || e.waiters.length === 0);
     const toStop = finished ? e.replicas.filter((x) => !x.stopping) : r && idle(r) && e.replicas.filter((x) => !x.stopping).length > 1 ? [r] : [];
+    if (finished) this.dropWant(e);
     if (finished && this.entries.get(e.spec.key) === e) this.entries.delete(e.spec.key);
     await Promise.all(toStop.map((x) => this.stopReplica(e, x)));
   }
@@ -370,7 +397,10 @@ export class ServerPool {
     this.pollTimer = null;
     const all = [...this.entries.values()];
     this.entries.clear();
-    for (const e of all) for (const w of e.waiters.splice(0)) w.reject(new Error(`${e.spec.key}: the run is stopping`));
+    for (const e of all) {
+      this.dropWant(e);
+      for (const w of e.waiters.splice(0)) w.reject(new Error(`${e.spec.key}: the run is stopping`));
+    }
     const results = await Promise.allSettled(all.flatMap((e) => e.replicas.filter((r) => !r.stopping).map((r) => this.stopReplica(e, r))));
     if (this.ownsLeases) this.leases?.close();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelConfig, serverMemoryGiB } from '@evalgraph/core';
 import { GpuLeaseImpossibleError } from '../src/errors';
@@ -91,6 +93,22 @@ describe('GPU lease on a host with 8 GPUs', () => {
     expect(m.tryAcquire(req('ninth'))).toBeNull(); // every GPU holds 67.7 of 79.6 GiB: no room for another
     six[2].release();
     expect(m.tryAcquire(req('ninth'))?.devices).toEqual([2]);
+    m.close();
+  });
+
+  it('a model of another run waiting for its first server is seen by every process (dead waiters are dropped)', () => {
+    const file = join(root, 'w1', 'leases.sqlite');
+    const m = new GpuLeaseManager(file);
+    const mine = m.want('mine');
+    expect(m.othersWaiting()).toBe(0); // this process's own wants are handled inside its pool
+    const db = new Database(file);
+    const row = db.prepare('INSERT INTO wants (id, key, pid, pid_start, host, since) VALUES (?, ?, ?, NULL, ?, ?)');
+    row.run('other', 'other-run-model', 1, hostname(), new Date().toISOString()); // pid 1 lives
+    row.run('dead', 'dead-run-model', 2 ** 22 + 7, hostname(), new Date().toISOString()); // no such pid
+    expect(m.othersWaiting()).toBe(1);
+    expect((db.prepare('SELECT id FROM wants ORDER BY id').all() as { id: string }[]).map((r) => r.id).sort()).toEqual([mine, 'other'].sort());
+    m.dropWant(mine);
+    db.close();
     m.close();
   });
 
