@@ -82,32 +82,33 @@ export class GpuLeaseManager {
     this.db.exec(`CREATE TABLE IF NOT EXISTS leases (
       id TEXT PRIMARY KEY, key TEXT NOT NULL, gib REAL NOT NULL, devices TEXT NOT NULL,
       pid INTEGER NOT NULL, pid_start INTEGER, pgid INTEGER, host TEXT NOT NULL, started TEXT NOT NULL)`);
-    // A model waiting for its first server, so other processes hand spare GPUs over instead of taking more.
-    this.db.exec(`CREATE TABLE IF NOT EXISTS wants (
-      id TEXT PRIMARY KEY, key TEXT NOT NULL, pid INTEGER NOT NULL, pid_start INTEGER, host TEXT NOT NULL, since TEXT NOT NULL)`);
+    // What each process's models wait for: a first server, or more servers (with their waiting work per server),
+    // so pools of different processes (Nx may split one run into several batches) share freed GPUs by need.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS demand (
+      key TEXT NOT NULL, pid INTEGER NOT NULL, pid_start INTEGER, host TEXT NOT NULL, first INTEGER NOT NULL, load REAL NOT NULL,
+      PRIMARY KEY (key, pid, host))`);
   }
 
-  /** Records that `key` waits for its first server (until dropWant); returns the row id. */
-  want(key: string): string {
-    const id = randomUUID();
-    this.db.prepare('INSERT INTO wants (id, key, pid, pid_start, host, since) VALUES (?, ?, ?, ?, ?, ?)').run(id, key, process.pid, processStartTime(process.pid), this.host, new Date().toISOString());
-    return id;
+  /** Publishes (or with null, withdraws) what a model of this process waits for. */
+  setDemand(key: string, d: { first: boolean; load: number } | null): void {
+    if (!d) this.db.prepare('DELETE FROM demand WHERE key = ? AND pid = ? AND host = ?').run(key, process.pid, this.host);
+    else this.db.prepare('INSERT OR REPLACE INTO demand (key, pid, pid_start, host, first, load) VALUES (?, ?, ?, ?, ?, ?)').run(key, process.pid, processStartTime(process.pid), this.host, d.first ? 1 : 0, d.load);
   }
 
-  /** Removes a want row. */
-  dropWant(id: string): void {
-    this.db.prepare('DELETE FROM wants WHERE id = ?').run(id);
-  }
-
-  /** Models of other live processes waiting for their first server (rows of dead processes are removed). */
-  othersWaiting(): number {
-    const rows = this.db.prepare('SELECT id, pid, pid_start, host FROM wants').all() as { id: string; pid: number; pid_start: number | null; host: string }[];
-    let n = 0;
+  /** Demand of other live processes (rows of dead ones are removed): how many wait for a first server, the largest load. */
+  othersDemand(): { first: number; maxLoad: number } {
+    const rows = this.db.prepare('SELECT * FROM demand').all() as { key: string; pid: number; pid_start: number | null; host: string; first: number; load: number }[];
+    const out = { first: 0, maxLoad: 0 };
     for (const r of rows) {
-      if (r.host === this.host && !pidAlive(r.pid, r.pid_start)) this.db.prepare('DELETE FROM wants WHERE id = ?').run(r.id);
-      else if (r.pid !== process.pid || r.host !== this.host) n++;
+      if (r.host === this.host && r.pid === process.pid) continue;
+      if (r.host === this.host && !pidAlive(r.pid, r.pid_start)) {
+        this.db.prepare('DELETE FROM demand WHERE key = ? AND pid = ? AND host = ?').run(r.key, r.pid, r.host);
+        continue;
+      }
+      if (r.first) out.first++;
+      out.maxLoad = Math.max(out.maxLoad, r.load);
     }
-    return n;
+    return out;
   }
 
   private alive(r: LeaseRow): boolean {

@@ -56,8 +56,8 @@ interface Entry {
   /** GPUs one server spans (tensor parallel). */
   tp: number;
   toldWaiting: boolean;
-  /** Row in the lease database's wants table while this model waits for its first server. */
-  wantId: string | null;
+  /** Whether this model's demand is published in the lease database. */
+  published: boolean;
 }
 
 /**
@@ -91,7 +91,7 @@ export class ServerPool {
     let e = this.entries.get(spec.key);
     if (!e) {
       const plan = planTensorParallel(spec.model, spec.preset, spec.gpu);
-      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, wantId: null };
+      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, published: false };
       this.entries.set(spec.key, e);
     }
     return e;
@@ -146,11 +146,14 @@ export class ServerPool {
     const waitingWork = (e: Entry) => queuedWork(e) / (e.replicas.length + 1);
     const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
     let leaseRefused = false;
-    // Another process's model waiting for its first server counts too (Nx may split a run into several batches).
-    const othersWaiting = this.leases?.othersWaiting() ?? 0;
-    let firstBlocked = othersWaiting > 0 || [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
+    // Other processes' models count too (Nx may split one run into several batches): a first server there comes
+    // before an extra one here, and an extra one goes to the process whose model waits with the most work.
+    for (const e of this.entries.values()) this.publish(e);
+    const others = this.leases?.othersDemand() ?? { first: 0, maxLoad: 0 };
+    let firstBlocked = others.first > 0 || [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
     for (const e of [...first, ...extra]) {
       if (e.replicas.length > 0 && firstBlocked) break;
+      if (e.replicas.length > 0 && waitingWork(e) < others.maxLoad) break;
       if (e.replicas.length >= Math.max(1, Math.floor(e.spec.gpu.count / e.tp))) continue;
       let lease: Lease | null | undefined;
       try {
@@ -164,7 +167,6 @@ export class ServerPool {
         leaseRefused = true;
         if (e.replicas.length === 0) {
           firstBlocked = true;
-          if (!e.wantId && this.leases) e.wantId = this.leases.want(e.spec.key);
           if (!e.toldWaiting && this.leases) {
             e.toldWaiting = true;
             const req = this.leaseRequest(e);
@@ -173,14 +175,14 @@ export class ServerPool {
         }
         continue;
       }
-      this.dropWant(e);
       const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
       e.replicas.push(r);
       if (e.replicas.length > 1) this.log(`${e.spec.key}: ${e.waiters.length} cell(s) waiting; another server on GPU ${r.lease?.devices.join(',') ?? '?'}`);
       this.fill(e);
     }
     if (leaseRefused) this.rebalance();
-    else if (othersWaiting > 0) this.yieldSpare();
+    if (others.first > 0 || others.maxLoad > 0) this.yieldSpare(others);
+    for (const e of this.entries.values()) this.publish(e);
     this.schedulePoll();
   }
 
@@ -206,22 +208,34 @@ export class ServerPool {
     if (r.active === 0) void this.stopReplica(e, r);
   }
 
-  /** Another process waits for a first server: hand over one spare server (of a model holding several), after its cells. */
-  private yieldSpare(): void {
+  /**
+   * Another process waits for a first server, or for more servers with clearly more work per server than one of
+   * ours would have without one: hand over one spare server (of a model holding several), after its cells.
+   */
+  private yieldSpare(others: { first: number; maxLoad: number }): void {
     const all = [...this.entries.values()];
     if (all.some((e) => e.replicas.some((r) => r.draining && !r.stopping))) return;
     const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
     const e = all.filter((x) => live(x).length > 1).sort((a, b) => queuedWork(a) / live(a).length - queuedWork(b) / live(b).length)[0];
     if (!e) return;
+    if (others.first === 0 && others.maxLoad <= REBALANCE_GAIN * (queuedWork(e) / (live(e).length - 1))) return;
     const r = live(e).sort((a, b) => a.active - b.active)[0];
     r.draining = true;
     this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to a model of another run once its cells are done`);
     if (r.active === 0) void this.stopReplica(e, r);
   }
 
+  /** Publishes a model's demand for GPUs (or withdraws it) in the lease database, for the pools of other processes. */
+  private publish(e: Entry, gone = false): void {
+    if (!this.leases) return;
+    const wants = !gone && e.waiters.length > 0 && e.replicas.filter((r) => !r.stopping && !r.draining).length < Math.floor(e.spec.gpu.count / e.tp);
+    if (!wants && !e.published) return;
+    this.leases.setDemand(e.spec.key, wants ? { first: e.replicas.length === 0, load: queuedWork(e) / (e.replicas.length + 1) } : null);
+    e.published = wants;
+  }
+
   private dropWant(e: Entry): void {
-    if (e.wantId) this.leases?.dropWant(e.wantId);
-    e.wantId = null;
+    this.publish(e, true);
   }
 
   /** Gives waiting cells of a model the least busy of its servers that has room. */

@@ -96,18 +96,19 @@ describe('GPU lease on a host with 8 GPUs', () => {
     m.close();
   });
 
-  it('a model of another run waiting for its first server is seen by every process (dead waiters are dropped)', () => {
+  it('what models of other runs wait for is seen by every process (rows of dead processes are dropped)', () => {
     const file = join(root, 'w1', 'leases.sqlite');
     const m = new GpuLeaseManager(file);
-    const mine = m.want('mine');
-    expect(m.othersWaiting()).toBe(0); // this process's own wants are handled inside its pool
+    m.setDemand('mine', { first: true, load: 5 });
+    expect(m.othersDemand()).toEqual({ first: 0, maxLoad: 0 }); // this process's own demand is handled inside its pool
     const db = new Database(file);
-    const row = db.prepare('INSERT INTO wants (id, key, pid, pid_start, host, since) VALUES (?, ?, ?, NULL, ?, ?)');
-    row.run('other', 'other-run-model', 1, hostname(), new Date().toISOString()); // pid 1 lives
-    row.run('dead', 'dead-run-model', 2 ** 22 + 7, hostname(), new Date().toISOString()); // no such pid
-    expect(m.othersWaiting()).toBe(1);
-    expect((db.prepare('SELECT id FROM wants ORDER BY id').all() as { id: string }[]).map((r) => r.id).sort()).toEqual([mine, 'other'].sort());
-    m.dropWant(mine);
+    const row = db.prepare('INSERT INTO demand (key, pid, pid_start, host, first, load) VALUES (?, ?, NULL, ?, ?, ?)');
+    row.run('other-first', 1, hostname(), 1, 0); // pid 1 lives
+    row.run('other-more', 1, hostname(), 0, 42);
+    row.run('dead', 2 ** 22 + 7, hostname(), 1, 99); // no such pid
+    expect(m.othersDemand()).toEqual({ first: 1, maxLoad: 42 });
+    expect((db.prepare('SELECT key FROM demand').all() as { key: string }[]).map((r) => r.key).sort()).toEqual(['mine', 'other-first', 'other-more']);
+    m.setDemand('mine', null);
     db.close();
     m.close();
   });
