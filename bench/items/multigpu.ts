@@ -90,7 +90,12 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
       STANDIN_GPU_TOK_S: JSON.stringify(tokS),
       STANDIN_GPU_SCALE: String(o.scale),
       STANDIN_EVENT_LOG: evLog,
-    });
+    }, { allowFail: true });
+    if (r.status !== 0) {
+      const log = path.join(ws.root, `..`, `evalgraph-mgpu-${n}-failed.log`);
+      writeFileSync(log, r.out);
+      throw new Error(`mgpu-${n}: nx failed (${r.status}); its whole output: ${log}\n${r.out.slice(-2000)}`);
+    }
     const ev = lines<Ev>(evLog);
     const starts = ev.filter((e) => e.event === 'start');
     const stops = ev.filter((e) => e.event === 'stop');
