@@ -3,7 +3,9 @@
 //
 //   npm run bench                      (node -r @swc-node/register bench/run.ts)
 //   npm run bench -- --quick           small grid, 1 repeat: a minute or two, for development
-//   options: --repeats N (default 3)  --only 1,2,3,4,5 or names (--only cached-rerun)  --out DIR (default bench/)
+//   options: --repeats N (default 3)  --only 1,2,3,4,5,6 or names (--only cached-rerun)  --out DIR (default bench/)
+//            --mgpu-scale X, --mgpu-fraction F (item 6: pretend-GPU time factor, default 15; share of each dataset's
+//            records sampled, default 0.002), --mgpu-gpus 8,4,2,1 (the GPU counts)
 //            --keep (keep the temp workspaces)
 //            --render: rewrite RESULTS.md from results.json and bench/findings.md without measuring anything
 import { execFileSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import path from 'node:path';
 import type { Scratch } from '../test/helpers/scratch-workspace';
 import { cachedRerun, type ItemOutput } from './items/cached-rerun';
 import { projection, readSandboxJson, volumesTable } from './items/projection';
+import { multiGpu } from './items/multigpu';
 import { scheduling } from './items/scheduling';
 import { throughput } from './items/throughput';
 import { killChildren, runTimed, startZeroLatency } from './lib/proc';
@@ -38,14 +41,14 @@ function sh(cmd: string, args: string[]): string {
 }
 
 /** Item names `--only` accepts besides their numbers. */
-const ITEMS: Record<string, string> = { 'cached-rerun': '1', throughput: '2', scheduling: '3', sandbox: '4', projection: '5' };
+const ITEMS: Record<string, string> = { 'cached-rerun': '1', throughput: '2', scheduling: '3', sandbox: '4', projection: '5', multigpu: '6' };
 
 /** The items `--only` names, as numbers; an unknown one is an error naming the choices. */
 function onlyItems(spec: string): Set<string> {
   return new Set(
     spec.split(',').map((x) => {
       const n = ITEMS[x] ?? x;
-      if (!Object.values(ITEMS).includes(n)) throw new Error(`--only ${x}: expected 1-5 or ${Object.keys(ITEMS).join(', ')}`);
+      if (!Object.values(ITEMS).includes(n)) throw new Error(`--only ${x}: expected 1-6 or ${Object.keys(ITEMS).join(', ')}`);
       return n;
     }),
   );
@@ -97,7 +100,7 @@ async function main() {
   const started = Date.now();
   const quick = process.argv.includes('--quick');
   const repeats = Number(arg('--repeats') ?? (quick ? 1 : 3));
-  const only = onlyItems(arg('--only') ?? '1,2,3,4,5');
+  const only = onlyItems(arg('--only') ?? '1,2,3,4,5,6');
   const outDir = path.resolve(arg('--out') ?? path.join(REPO, 'bench'));
   const keep = process.argv.includes('--keep');
   const log = (s: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}\n`);
@@ -121,6 +124,19 @@ async function main() {
   const cells = grid.models.length * grid.presets.length * grid.datasets.length;
   log(`work dir ${work}; grid ${grid.models.length} models × ${grid.presets.length} presets × ${grid.datasets.length} datasets = ${cells} cells × ${grid.samples} samples; ${repeats} repeat(s)`);
   try {
+    if (only.has('6')) {
+      log('item 6: several GPUs on one host (makespan on 1, 2, 4, 8 GPUs)');
+      const w6 = withRootEnv(benchWorkspace({}));
+      workspaces.push(w6);
+      // Few requests, each charged a scaled-up GPU cost: the pretend GPUs, not this 2-core machine's CPU, set the pace.
+      const scale = Number(arg('--mgpu-scale') ?? (quick ? 2 : 15));
+      const fraction = Number(arg('--mgpu-fraction') ?? (quick ? 0.001 : 0.002));
+      const gpuCounts = (arg('--mgpu-gpus') ?? '8,4,2,1').split(',').map(Number);
+      add('multigpu', await multiGpu(w6, { gpuCounts, fraction, scale, log }));
+    }
+    // Items 1-5 share the grid workspace, the peer tools and the zero-latency server; --only 6 needs none of them.
+    grid: {
+    if (![...only].some((n) => n !== '6')) break grid;
     const tools = ensureTools(log);
     commands.push({ what: `peer tools (promptfoo ${tools.promptfoo}: ${tools.how}; autocannon ${tools.autocannon})`, command: tools.installCommand });
     const server = await startZeroLatency();
@@ -196,6 +212,7 @@ async function main() {
         { name: 'mmlu', records: 14042, like: 'arc-challenge', requestsPerRecord: 4 },
       ], { startS: med(r3.ms.spawn), tailS: med(r3.ms.tail), marginalMs: Math.max(0, med(r3.marginal)), perServerS: med(r3.ms.firstReq.map((f, i) => f - r3.ms.spawn[i])), clientRps: med(eg256), scorerSamplesPerS: scorerRate, scorerParallel, cachedRerunS: med(r1.seconds.cached) });
       add('projection', p);
+    }
     }
   } finally {
     killChildren();

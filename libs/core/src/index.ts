@@ -4,6 +4,7 @@ export * from './file-digest';
 export * from './did-you-mean';
 export * from './load';
 export * from './memory';
+export * from './tensor-parallel';
 export * from './schemas/common';
 export * from './schemas/gpu';
 export * from './schemas/scheduler';

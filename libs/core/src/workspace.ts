@@ -9,7 +9,7 @@ import { Preset } from './schemas/preset';
 import { GpuProfile } from './schemas/gpu';
 import { DatasetConfig } from './schemas/dataset';
 import { PipelineConfig as PipelineSchema, type BackendRef, type CellSettings, type PipelineConfig } from './schemas/pipeline';
-import { checkFit } from './memory';
+import { planTensorParallel } from './tensor-parallel';
 
 /** Where each kind of config lives, relative to the workspace root. */
 export const CONFIG_PATHS = {
@@ -185,9 +185,13 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
       problems.push({ file, field: `models.${i}.backend`, line: src.lineOf(['models', i, 'backend']), expected: `a model with an endpoint (${CONFIG_PATHS.model(entry.model)} has none)`, found: '"endpoint"', hint: 'add endpoint: http://... to the model config' });
     }
     if (gpu && preset && backend === 'vllm') {
-      const fit = checkFit(model.architecture, preset, gpu);
-      if (!fit.fits) {
-        problems.push({ file, field: `models.${i}`, line: src.lineOf(['models', i]), expected: `${entry.model} with preset ${presetName} to fit ${cfg.gpu}`, found: `it does not: ${fit.reason}`, hint: 'choose a smaller preset (memory-optimized), a larger GPU profile, or a shorter max_model_len' });
+      // Several GPUs: a model that does not fit one may span several (tensor parallel), never more than `count`.
+      const tp = planTensorParallel(model, preset, gpu);
+      if (tp.problem) {
+        const hint = tp.source === 'config' && tp.size > gpu.count
+          ? `use a GPU profile with count >= ${tp.size} (${CONFIG_PATHS.gpu(cfg.gpu)}: count) or lower vllm_args.tensor_parallel_size in ${CONFIG_PATHS.model(entry.model)}`
+          : 'choose a smaller preset (memory-optimized), a larger GPU profile or one with more GPUs (count), or a shorter max_model_len';
+        problems.push({ file, field: `models.${i}`, line: src.lineOf(['models', i]), expected: `${entry.model} with preset ${presetName} to fit ${cfg.gpu}`, found: `it does not: ${tp.problem}`, hint });
       }
     }
     const id = variantId(cfg, i);

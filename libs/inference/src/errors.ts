@@ -39,3 +39,11 @@ export class ServerStopError extends UserFacingError {
     this.name = 'ServerStopError';
   }
 }
+
+/** A server that can never get its GPUs on this profile (more GPUs or more memory per GPU than there are). */
+export class GpuLeaseImpossibleError extends UserFacingError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuLeaseImpossibleError';
+  }
+}

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { GpuLeaseImpossibleError } from './errors';
 import { groupMembers, pidAlive, processStartTime, sleep } from './proc';
 
 /** What a server needs from the GPUs. */
@@ -52,9 +53,12 @@ interface LeaseRow {
   started: string;
 }
 
-/** Default location of the lease database of a workspace. */
-export function leaseDbFile(workspaceRoot: string): string {
-  return join(workspaceRoot, '.evalgraph', 'gpu-leases', 'leases.sqlite');
+/**
+ * Location of the lease database: $EVALGRAPH_GPU_LEASE_DB when set (one file for every workspace of a host, so
+ * two clones share its GPUs too), else the workspace's own.
+ */
+export function leaseDbFile(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.EVALGRAPH_GPU_LEASE_DB || join(workspaceRoot, '.evalgraph', 'gpu-leases', 'leases.sqlite');
 }
 
 const EPS = 1e-6;
@@ -78,6 +82,33 @@ export class GpuLeaseManager {
     this.db.exec(`CREATE TABLE IF NOT EXISTS leases (
       id TEXT PRIMARY KEY, key TEXT NOT NULL, gib REAL NOT NULL, devices TEXT NOT NULL,
       pid INTEGER NOT NULL, pid_start INTEGER, pgid INTEGER, host TEXT NOT NULL, started TEXT NOT NULL)`);
+    // What each process's models wait for: a first server, or more servers (with their waiting work per server),
+    // so pools of different processes (Nx may split one run into several batches) share freed GPUs by need.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS demand (
+      key TEXT NOT NULL, pid INTEGER NOT NULL, pid_start INTEGER, host TEXT NOT NULL, first INTEGER NOT NULL, load REAL NOT NULL,
+      PRIMARY KEY (key, pid, host))`);
+  }
+
+  /** Publishes (or with null, withdraws) what a model of this process waits for. */
+  setDemand(key: string, d: { first: boolean; load: number } | null): void {
+    if (!d) this.db.prepare('DELETE FROM demand WHERE key = ? AND pid = ? AND host = ?').run(key, process.pid, this.host);
+    else this.db.prepare('INSERT OR REPLACE INTO demand (key, pid, pid_start, host, first, load) VALUES (?, ?, ?, ?, ?, ?)').run(key, process.pid, processStartTime(process.pid), this.host, d.first ? 1 : 0, d.load);
+  }
+
+  /** Demand of other live processes (rows of dead ones are removed): how many wait for a first server, the largest load. */
+  othersDemand(): { first: number; maxLoad: number } {
+    const rows = this.db.prepare('SELECT * FROM demand').all() as { key: string; pid: number; pid_start: number | null; host: string; first: number; load: number }[];
+    const out = { first: 0, maxLoad: 0 };
+    for (const r of rows) {
+      if (r.host === this.host && r.pid === process.pid) continue;
+      if (r.host === this.host && !pidAlive(r.pid, r.pid_start)) {
+        this.db.prepare('DELETE FROM demand WHERE key = ? AND pid = ? AND host = ?').run(r.key, r.pid, r.host);
+        continue;
+      }
+      if (r.first) out.first++;
+      out.maxLoad = Math.max(out.maxLoad, r.load);
+    }
+    return out;
   }
 
   private alive(r: LeaseRow): boolean {
@@ -100,9 +131,10 @@ export class GpuLeaseManager {
       .immediate();
   }
 
-  /** Takes the lease if the request fits now, else null. */
+  /** Takes the lease if the request fits now, else null; throws GpuLeaseImpossibleError if it never can. */
   tryAcquire(req: LeaseRequest): Lease | null {
     const need = Math.max(1, req.devicesNeeded ?? 1);
+    impossible(req, need);
     const id = randomUUID();
     const devices = this.db
       .transaction((): number[] | null => {
@@ -111,8 +143,9 @@ export class GpuLeaseManager {
         for (const r of this.db.prepare('SELECT * FROM leases').all() as LeaseRow[]) {
           for (const d of JSON.parse(r.devices) as number[]) if (d < used.length) used[d] += r.gib;
         }
-        // A request larger than one GPU can still run alone (vLLM will tell if it does not fit).
-        const fits = (d: number) => (req.gib > req.deviceMemoryGiB ? used[d] === 0 : used[d] + req.gib <= req.deviceMemoryGiB + EPS);
+        // No GPU is ever promised more than its memory: held GiB plus this request stay within it on every GPU taken.
+        const fits = (d: number) => used[d] + req.gib <= req.deviceMemoryGiB + EPS;
+        // Emptiest GPUs first, so servers spread over the host before any two share a GPU.
         const free = used.map((u, d) => ({ u, d })).filter(({ d }) => fits(d)).sort((a, b) => a.u - b.u || a.d - b.d);
         if (free.length < need) return null;
         const chosen = free.slice(0, need).map((x) => x.d).sort((a, b) => a - b);
@@ -161,6 +194,16 @@ export class GpuLeaseManager {
   /** Closes the database handle. */
   close(): void {
     this.db.close();
+  }
+}
+
+/** Throws when no amount of waiting can satisfy the request (it would otherwise wait forever). */
+function impossible(req: LeaseRequest, need: number): void {
+  if (need > req.deviceCount) {
+    throw new GpuLeaseImpossibleError(`${req.key}: needs ${need} GPUs (tensor parallel) but the GPU profile has count ${req.deviceCount} — fix: a profile with count >= ${need}, or a smaller tensor_parallel_size`);
+  }
+  if (req.gib > req.deviceMemoryGiB + EPS) {
+    throw new GpuLeaseImpossibleError(`${req.key}: claims ${req.gib.toFixed(1)} GiB on each GPU but one GPU of the profile has ${req.deviceMemoryGiB} GiB — fix: lower the preset's gpu_memory_utilization or use a larger GPU profile`);
   }
 }
 

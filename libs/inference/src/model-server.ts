@@ -15,6 +15,8 @@ export interface ModelServer {
   readonly exit: { code: number | null; signal: NodeJS.Signals | null } | null;
   /** Local pids for GPU sampling (none for a remote server). */
   allPids(): number[];
+  /** The GPUs a local server was placed on (CUDA_VISIBLE_DEVICES); null when not known (a remote server). */
+  readonly devices: number[] | null;
   logTail(n?: number): string[];
   version(): Promise<string | null>;
   stop(): Promise<StopReport>;

@@ -127,6 +127,8 @@ export class GpuSampler {
     private readonly pids: () => number[],
     private readonly exe: string | null = nvidiaSmiPath(),
     private readonly intervalMs = 1000,
+    /** The server's GPUs (the busiest-device fallback looks only at these); null: every GPU. */
+    private readonly devices: number[] | null = null,
   ) {}
 
   /** Whether sampling is possible here (nvidia-smi present). */
@@ -155,7 +157,8 @@ export class GpuSampler {
     const exe = this.exe;
     if (!exe) return;
     const [gpus, apps] = await Promise.all([queryGpus(exe), queryComputeApps(exe)]);
-    if (gpus) this.peakDeviceUsedMiB = Math.max(this.peakDeviceUsedMiB, ...gpus.map((g) => g.usedMiB));
+    const own = gpus?.filter((g) => !this.devices || this.devices.includes(g.index));
+    if (own) this.peakDeviceUsedMiB = Math.max(this.peakDeviceUsedMiB, ...own.map((g) => g.usedMiB));
     if (apps) {
       const mine = new Set(this.pids());
       this.peakPidsUsedMiB = Math.max(this.peakPidsUsedMiB, apps.filter((a) => mine.has(a.pid)).reduce((sum, a) => sum + a.usedMiB, 0));

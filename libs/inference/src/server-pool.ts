@@ -1,11 +1,10 @@
 import pLimit from 'p-limit';
-import { serverMemoryGiB } from '@evalgraph/core';
+import { planTensorParallel, serverMemoryGiB } from '@evalgraph/core';
 import { ServerCrashedError } from './errors';
 import { GpuLeaseManager, leaseDbFile, type Lease, type LeaseHolder } from './gpu-lease';
 import type { ModelServer } from './model-server';
 import type { StopReport } from './server';
 import type { ServerSpec } from './types';
-import { tensorParallelSize } from './vllm-args';
 import { startVllmServer, type VllmStartOptions } from './vllm-launch';
 
 /** Starts one server for a spec on the given GPUs (injectable for tests). */
@@ -22,6 +21,29 @@ export interface ServerPoolOptions {
   restartLimit?: number;
   /** Progress lines ("waiting for GPU memory held by ..."). */
   log?: (line: string) => void;
+  /** On a profile with several GPUs: cells one server takes at once before another server of the model may start (default 2). */
+  cellsPerServer?: number;
+}
+
+const DEFAULT_CELLS_PER_SERVER = 2;
+const REBALANCE_GAIN = 1.25;
+const POLL_MIN_MS = 100;
+const POLL_MAX_MS = 2000;
+
+/** One running (or starting) server of a model: several exist only on a host with GPUs to spare. */
+interface Replica {
+  lease: Lease | null;
+  server: ModelServer | null;
+  starting: Promise<ModelServer> | null;
+  /** Cells holding this server now. */
+  active: number;
+  restarts: number;
+  /** The server this replica replaced after a crash (so every cell that saw it fail joins one restart). */
+  crashed: ModelServer | null;
+  stopping: boolean;
+  /** Handed to another model: takes no new cell, stops when its cells are done. */
+  draining: boolean;
+  limiter: ReturnType<typeof pLimit>;
 }
 
 interface Entry {
@@ -29,16 +51,22 @@ interface Entry {
   registered: number;
   active: number;
   done: number;
-  server: ModelServer | null;
-  starting: Promise<ModelServer> | null;
-  lease: Lease | null;
-  restarts: number;
-  stopReports: StopReport[];
+  /** Cells waiting for a server slot, first come first served. */
+  waiters: { work: number; resolve: (r: Replica) => void; reject: (e: unknown) => void }[];
+  replicas: Replica[];
+  /** GPUs one server spans (tensor parallel). */
+  tp: number;
+  toldWaiting: boolean;
+  /** Whether this model's demand is published in the lease database. */
+  published: boolean;
 }
 
 /**
  * One server per model key within one process (the batch executor): cells of a model share it, it starts on
  * the first acquire (after taking the GPU lease) and stops when the last registered cell releases it.
+ * On a profile with several GPUs a server takes at most `cellsPerServer` cells at once; while cells of a model
+ * wait and a GPU lease is free, the model gets another server there (data parallel across GPUs), which stops
+ * as soon as it has no cell left, handing its GPUs to whoever waits.
  */
 export class ServerPool {
   private readonly entries = new Map<string, Entry>();
@@ -49,6 +77,9 @@ export class ServerPool {
   /** Every stop of every server, in order (for run.json and tests). */
   readonly stops: { key: string; report: StopReport }[] = [];
   private readonly limiters = new Map<string, ReturnType<typeof pLimit>>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private pollDelay = POLL_MIN_MS;
+  private closed = false;
 
   constructor(private readonly opts: ServerPoolOptions) {
     this.ownsLeases = opts.leases === undefined;
@@ -60,10 +91,17 @@ export class ServerPool {
   private entry(spec: ServerSpec): Entry {
     let e = this.entries.get(spec.key);
     if (!e) {
-      e = { spec, registered: 0, active: 0, done: 0, server: null, starting: null, lease: null, restarts: 0, stopReports: [] };
+      const plan = planTensorParallel(spec.model, spec.preset, spec.gpu);
+      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, published: false };
       this.entries.set(spec.key, e);
     }
     return e;
+  }
+
+  /** Cells one server takes at once: all of them on one GPU; a few where other GPUs could take the rest. */
+  private cap(e: Entry): number {
+    if (e.spec.gpu.count < 2 * e.tp) return Infinity;
+    return Math.max(1, this.opts.cellsPerServer ?? DEFAULT_CELLS_PER_SERVER);
   }
 
   /** Declares that `cells` more cells will use this spec's server, so it is kept until all of them released it. */
@@ -71,87 +109,241 @@ export class ServerPool {
     this.entry(spec).registered += cells;
   }
 
-  /** The running server for a spec, starting it (GPU lease first) if needed. */
-  async acquire(spec: ServerSpec): Promise<ModelServer> {
+  /**
+   * A running server for a spec, starting one (GPU lease first) if needed; the cell holds it until release().
+   * `work` (estimated tokens of the cell's requests): waiting cells get a free server slot largest first.
+   */
+  async acquire(spec: ServerSpec, opts: { work?: number } = {}): Promise<ModelServer> {
     const e = this.entry(spec);
     e.active++;
     if (e.registered < e.active + e.done) e.registered = e.active + e.done;
+    let replica: Replica | null = null;
     try {
-      return await this.ensureStarted(e);
+      replica = await new Promise<Replica>((resolve, reject) => {
+        const w = { work: opts.work ?? 0, resolve, reject };
+        // Largest first (longest processing time first keeps the last GPU from finishing long after the others).
+        const at = e.waiters.findIndex((x) => x.work < w.work);
+        e.waiters.splice(at < 0 ? e.waiters.length : at, 0, w);
+        this.pump();
+      });
+      return await this.ensureStarted(e, replica);
     } catch (err) {
+      if (replica) replica.active--;
       e.active--;
       e.done++;
-      await this.maybeStop(e);
+      await this.maybeStop(e, replica);
       throw err;
     }
   }
 
-  private ensureStarted(e: Entry): Promise<ModelServer> {
-    if (e.server) return Promise.resolve(e.server);
-    e.starting ??= this.startEntry(e).finally(() => {
-      e.starting = null;
-    });
-    return e.starting;
-  }
-
-  private async startEntry(e: Entry): Promise<ModelServer> {
-    const { spec } = e;
-    if (!e.lease && this.leases) {
-      const gib = serverMemoryGiB(spec.preset, spec.gpu);
-      e.lease = await this.leases.acquire(
-        { key: spec.key, gib, deviceMemoryGiB: spec.gpu.memory_gib, deviceCount: spec.gpu.count, devicesNeeded: tensorParallelSize(spec.model) },
-        { onWait: (holders) => this.log(`${spec.key}: waiting for ${gib.toFixed(1)} GiB of GPU memory held by ${describeHolders(holders)}`) },
-      );
+  /** Hands free server slots to waiting cells and free GPU leases to models whose cells wait. */
+  private pump(): void {
+    if (this.closed) return;
+    for (const e of this.entries.values()) this.fill(e);
+    const waiting = [...this.entries.values()].filter((e) => e.waiters.length > 0);
+    // A model with no server yet goes first; extra servers only while no such model waits for GPUs, nor will
+    // soon: a registered model whose cells are still building their requests needs a GPU too.
+    const first = waiting.filter((e) => e.replicas.length === 0);
+    const waitingWork = (e: Entry) => queuedWork(e) / (e.replicas.length + 1);
+    const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
+    let leaseRefused = false;
+    // Other processes' models count too (Nx may split one run into several batches): a first server there comes
+    // before an extra one here, and an extra one goes to the process whose model waits with the most work.
+    for (const e of this.entries.values()) this.publish(e);
+    const others = this.leases?.othersDemand() ?? { first: 0, maxLoad: 0 };
+    let firstBlocked = others.first > 0 || [...this.entries.values()].some((e) => e.replicas.length === 0 && e.waiters.length === 0 && e.done + e.active < e.registered);
+    for (const e of [...first, ...extra]) {
+      if (e.replicas.length > 0 && firstBlocked) break;
+      if (e.replicas.length > 0 && waitingWork(e) < others.maxLoad) break;
+      if (e.replicas.length >= Math.max(1, Math.floor(e.spec.gpu.count / e.tp))) continue;
+      let lease: Lease | null | undefined;
+      try {
+        lease = this.leases ? this.leases.tryAcquire(this.leaseRequest(e)) : undefined;
+      } catch (err) {
+        this.dropWant(e);
+        for (const w of e.waiters.splice(0)) w.reject(err);
+        continue;
+      }
+      if (lease === null) {
+        leaseRefused = true;
+        if (e.replicas.length === 0) {
+          firstBlocked = true;
+          if (!e.toldWaiting && this.leases) {
+            e.toldWaiting = true;
+            const req = this.leaseRequest(e);
+            this.log(`${e.spec.key}: waiting for ${req.gib.toFixed(1)} GiB of GPU memory${e.tp > 1 ? ` on ${e.tp} GPUs` : ''} held by ${describeHolders(this.leases.holders())}`);
+          }
+        }
+        continue;
+      }
+      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
+      e.replicas.push(r);
+      if (e.replicas.length > 1) this.log(`${e.spec.key}: ${e.waiters.length} cell(s) waiting; another server on GPU ${r.lease?.devices.join(',') ?? '?'}`);
+      this.fill(e);
     }
-    try {
-      const server = await this.startFn(spec, e.lease?.devices ?? []);
-      e.lease?.attachServer(server.pgid);
-      e.server = server;
-      return server;
-    } catch (err) {
-      e.lease?.release();
-      e.lease = null;
-      throw err;
-    }
+    if (leaseRefused) this.rebalance();
+    if (others.first > 0 || others.maxLoad > 0) this.yieldSpare(others);
+    for (const e of this.entries.values()) this.publish(e);
+    this.schedulePoll();
   }
 
   /**
-   * Replaces a server that crashed (once per key by default). Callers pass the server they saw fail, so
+   * When a model with waiting cells cannot get a GPU (no server yet, or too few), a model with several servers and
+   * less waiting work per server hands one over: that server takes no new cell and stops once its cells are done (never mid-cell).
+   * Only a move that lowers the larger of the two per-server loads is made, so servers do not flap.
+   */
+  private rebalance(): void {
+    const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
+    const load = (e: Entry, servers: number) => queuedWork(e) / Math.max(1, servers);
+    const needy = [...this.entries.values()].filter((e) => e.waiters.length > 0 && live(e).length < Math.floor(e.spec.gpu.count / e.tp));
+    const draining = [...this.entries.values()].some((e) => e.replicas.some((r) => r.draining && !r.stopping));
+    if (!needy.length || draining) return;
+    const f = needy.sort((a, b) => load(b, live(b).length + 1) - load(a, live(a).length + 1))[0];
+    const donors = [...this.entries.values()].filter((e) => e !== f && e.tp === f.tp && live(e).length > 1).sort((a, b) => load(a, live(a).length - 1) - load(b, live(b).length - 1));
+    const e = donors[0];
+    // A move costs a server start: make it only for a clear gain.
+    if (!e || load(f, live(f).length + 1) <= REBALANCE_GAIN * load(e, live(e).length - 1)) return;
+    const r = live(e).sort((a, b) => a.active - b.active)[0];
+    r.draining = true;
+    this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to ${f.spec.key} once its cells are done`);
+    if (r.active === 0) void this.stopReplica(e, r);
+  }
+
+  /**
+   * Another process waits for a first server, or for more servers with clearly more work per server than one of
+   * ours would have without one: hand over one spare server (of a model holding several), after its cells.
+   */
+  private yieldSpare(others: { first: number; maxLoad: number }): void {
+    const all = [...this.entries.values()];
+    if (all.some((e) => e.replicas.some((r) => r.draining && !r.stopping))) return;
+    const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
+    const e = all.filter((x) => live(x).length > 1).sort((a, b) => queuedWork(a) / live(a).length - queuedWork(b) / live(b).length)[0];
+    if (!e) return;
+    if (others.first === 0 && others.maxLoad <= REBALANCE_GAIN * (queuedWork(e) / (live(e).length - 1))) return;
+    const r = live(e).sort((a, b) => a.active - b.active)[0];
+    r.draining = true;
+    this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to a model of another run once its cells are done`);
+    if (r.active === 0) void this.stopReplica(e, r);
+  }
+
+  /** Publishes a model's demand for GPUs (or withdraws it) in the lease database, for the pools of other processes. */
+  private publish(e: Entry, gone = false): void {
+    if (!this.leases) return;
+    const wants = !gone && e.waiters.length > 0 && e.replicas.filter((r) => !r.stopping && !r.draining).length < Math.floor(e.spec.gpu.count / e.tp);
+    if (!wants && !e.published) return;
+    this.leases.setDemand(e.spec.key, wants ? { first: e.replicas.length === 0, load: queuedWork(e) / (e.replicas.length + 1) } : null);
+    e.published = wants;
+  }
+
+  private dropWant(e: Entry): void {
+    this.publish(e, true);
+  }
+
+  /** Gives waiting cells of a model the least busy of its servers that has room. */
+  private fill(e: Entry): void {
+    const cap = this.cap(e);
+    while (e.waiters.length) {
+      const room = e.replicas.filter((r) => !r.stopping && !r.draining && r.active < cap).sort((a, b) => a.active - b.active)[0];
+      if (!room) return;
+      room.active++;
+      e.waiters.shift()!.resolve(room);
+    }
+  }
+
+  /** Leases held elsewhere (another nx run) free up without telling us: look again, backing off to 2 s. */
+  private schedulePoll(): void {
+    const anyWaiting = [...this.entries.values()].some((e) => e.waiters.length > 0);
+    if (!anyWaiting || this.closed) {
+      if (this.pollTimer) clearTimeout(this.pollTimer);
+      this.pollTimer = null;
+      this.pollDelay = POLL_MIN_MS;
+      return;
+    }
+    if (this.pollTimer) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      this.pollDelay = Math.min(POLL_MAX_MS, this.pollDelay * 1.5);
+      this.pump();
+    }, this.pollDelay * (0.75 + Math.random() * 0.5));
+  }
+
+  private leaseRequest(e: Entry) {
+    const { spec } = e;
+    return { key: spec.key, gib: serverMemoryGiB(spec.preset, spec.gpu), deviceMemoryGiB: spec.gpu.memory_gib, deviceCount: spec.gpu.count, devicesNeeded: e.tp };
+  }
+
+  private ensureStarted(e: Entry, r: Replica): Promise<ModelServer> {
+    if (r.server) return Promise.resolve(r.server);
+    r.starting ??= this.startReplica(e, r).finally(() => {
+      r.starting = null;
+    });
+    return r.starting;
+  }
+
+  private async startReplica(e: Entry, r: Replica): Promise<ModelServer> {
+    try {
+      const server = await this.startFn(e.spec, r.lease?.devices ?? []);
+      r.lease?.attachServer(server.pgid);
+      r.server = server;
+      return server;
+    } catch (err) {
+      // The server is gone: free its GPUs now; its cells fail with this error.
+      r.stopping = true;
+      r.lease?.release();
+      r.lease = null;
+      e.replicas = e.replicas.filter((x) => x !== r);
+      throw err;
+    }
+  }
+
+  private replicaOf(e: Entry, server: ModelServer | null | undefined): Replica | undefined {
+    return (server && e.replicas.find((r) => r.server === server)) || e.replicas.find((r) => r.active > 0) || e.replicas[0];
+  }
+
+  /**
+   * Replaces a server that crashed (once per server by default). Callers pass the server they saw fail, so
    * concurrent callers trigger one restart, not several.
    */
   async restart(spec: ServerSpec, failed: ModelServer): Promise<ModelServer> {
     const e = this.entry(spec);
-    if (e.server && e.server !== failed) return e.server;
-    if (e.starting) return e.starting;
-    if (e.restarts >= (this.opts.restartLimit ?? 1)) {
+    const r = e.replicas.find((x) => x.server === failed || x.crashed === failed);
+    if (!r) throw new ServerCrashedError(`${spec.modelName}: the server crashed and the run is stopping`, spec.logFile, failed.logTail(10));
+    if (r.server && r.server !== failed) return r.server;
+    if (r.starting) return r.starting;
+    if (r.restarts >= (this.opts.restartLimit ?? 1)) {
       // A user-facing error: the run ends with this message and the log tail, not with a stack trace.
       const tail = failed.logTail(10);
       const how = failed.exit ? (failed.exit.signal ? `signal ${failed.exit.signal}` : `exit code ${failed.exit.code}`) : 'stopped answering';
       throw new ServerCrashedError(
-        [`${spec.modelName}: the server crashed again after ${e.restarts} restart(s) (${how}); giving up`, `  log: ${spec.logFile} — last ${tail.length} lines:`, ...tail.map((l) => `    | ${l}`)].join('\n'),
+        [`${spec.modelName}: the server crashed again after ${r.restarts} restart(s) (${how}); giving up`, `  log: ${spec.logFile} — last ${tail.length} lines:`, ...tail.map((l) => `    | ${l}`)].join('\n'),
         spec.logFile,
         tail,
       );
     }
-    e.restarts++;
-    e.server = null;
-    this.log(`${spec.key}: server crashed (exit ${JSON.stringify(failed.exit)}); restarting (${e.restarts}/${this.opts.restartLimit ?? 1})`);
-    e.starting = (async () => {
+    r.restarts++;
+    r.server = null;
+    r.crashed = failed;
+    this.log(`${spec.key}: server crashed (exit ${JSON.stringify(failed.exit)}); restarting (${r.restarts}/${this.opts.restartLimit ?? 1})`);
+    r.starting = (async () => {
       this.record(spec.key, await failed.stop());
-      return this.startEntry(e);
+      return this.startReplica(e, r);
     })().finally(() => {
-      e.starting = null;
+      r.starting = null;
     });
-    return e.starting;
+    return r.starting;
   }
 
-  /** One cell is done with the spec's server; the last registered cell stops it and frees its GPU lease. */
-  async release(spec: ServerSpec): Promise<void> {
+  /** One cell is done with the server it got (`server`; the model's only one when omitted); the last registered cell stops it and frees its GPU lease. */
+  async release(spec: ServerSpec, server?: ModelServer | null): Promise<void> {
     const e = this.entries.get(spec.key);
     if (!e || e.active === 0) return;
+    const r = this.replicaOf(e, server);
+    if (r && r.active > 0) r.active--;
     e.active--;
     e.done++;
-    await this.maybeStop(e);
+    this.fill(e);
+    await this.maybeStop(e, r);
+    this.pump();
   }
 
   /** A registered cell finished without needing the server (all its requests were in the request cache). */
@@ -159,35 +351,47 @@ export class ServerPool {
     const e = this.entries.get(spec.key);
     if (!e || e.registered <= e.active + e.done) return;
     e.done++;
-    await this.maybeStop(e);
+    await this.maybeStop(e, undefined);
   }
 
-  private async maybeStop(e: Entry): Promise<void> {
-    if (e.active > 0 || e.done < e.registered) return;
-    this.entries.delete(e.spec.key);
-    await this.stopEntry(e);
+  /**
+   * Stops an idle server: the model's last one once every registered cell is done, an extra one as soon as it
+   * is idle and no cell of its model waits (its GPUs may serve another model).
+   */
+  private async maybeStop(e: Entry, r: Replica | null | undefined): Promise<void> {
+    const finished = e.active === 0 && e.done >= e.registered && e.waiters.length === 0;
+    const idle = (x: Replica) => x.active === 0 && !x.stopping && (x.draining || e.waiters.length === 0);
+    const toStop = finished ? e.replicas.filter((x) => !x.stopping) : r && idle(r) && e.replicas.filter((x) => !x.stopping).length > 1 ? [r] : [];
+    if (finished) this.dropWant(e);
+    if (finished && this.entries.get(e.spec.key) === e) this.entries.delete(e.spec.key);
+    await Promise.all(toStop.map((x) => this.stopReplica(e, x)));
   }
 
   private record(key: string, report: StopReport): void {
     this.stops.push({ key, report });
   }
 
-  private async stopEntry(e: Entry): Promise<void> {
-    const server = e.server ?? (e.starting ? await e.starting.catch(() => null) : null);
-    e.server = null;
+  private async stopReplica(e: Entry, r: Replica): Promise<void> {
+    r.stopping = true;
+    const server = r.server ?? (r.starting ? await r.starting.catch(() => null) : null);
+    r.server = null;
     try {
       if (server) this.record(e.spec.key, await server.stop());
     } finally {
-      e.lease?.release();
-      e.lease = null;
+      r.lease?.release();
+      r.lease = null;
+      e.replicas = e.replicas.filter((x) => x !== r);
+      this.pump();
     }
   }
 
   /**
-   * One request limiter per server key (preset.concurrency requests in flight), shared by all cells of the
-   * model, so running several cells at once does not multiply the load on the server.
+   * The request limiter of a server (preset.concurrency requests in flight), shared by all cells on it, so running
+   * several cells at once does not multiply the load on the server. Without `server`: one per key.
    */
-  limiter(spec: ServerSpec): ReturnType<typeof pLimit> {
+  limiter(spec: ServerSpec, server?: ModelServer | null): ReturnType<typeof pLimit> {
+    const r = server ? this.entries.get(spec.key)?.replicas.find((x) => x.server === server) : undefined;
+    if (r) return r.limiter;
     let l = this.limiters.get(spec.key);
     if (!l) {
       l = pLimit(Math.max(1, spec.preset.concurrency));
@@ -196,20 +400,32 @@ export class ServerPool {
     return l;
   }
 
-  /** Keys of servers running now. */
+  /** Keys of servers running now (a key once per server). */
   running(): string[] {
-    return [...this.entries.values()].filter((e) => e.server).map((e) => e.spec.key);
+    return [...this.entries.values()].flatMap((e) => e.replicas.filter((r) => r.server && !r.stopping).map(() => e.spec.key));
   }
 
   /** Stops every server (in parallel) and frees all leases; for the end of a run, success or failure. */
   async closeAll(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
     const all = [...this.entries.values()];
     this.entries.clear();
-    const results = await Promise.allSettled(all.map((e) => this.stopEntry(e)));
+    for (const e of all) {
+      this.dropWant(e);
+      for (const w of e.waiters.splice(0)) w.reject(new Error(`${e.spec.key}: the run is stopping`));
+    }
+    const results = await Promise.allSettled(all.flatMap((e) => e.replicas.filter((r) => !r.stopping).map((r) => this.stopReplica(e, r))));
     if (this.ownsLeases) this.leases?.close();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
+}
+
+/** Waiting work of a model in GPU terms: estimated tokens × parameters (a larger model is slower per token). */
+function queuedWork(e: Entry): number {
+  return e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) * e.spec.model.architecture.params_b;
 }
 
 function describeHolders(holders: LeaseHolder[]): string {

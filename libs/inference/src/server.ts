@@ -91,6 +91,14 @@ export class ManagedServer {
     this.seenPids.add(this.pgid);
   }
 
+  /** The GPUs the server was given (its CUDA_VISIBLE_DEVICES), or null when it may see all of them. */
+  get devices(): number[] | null {
+    const v = this.launch.env?.CUDA_VISIBLE_DEVICES;
+    if (!v || !v.trim()) return null;
+    const ids = v.split(',').map((x) => Number(x.trim()));
+    return ids.every((x) => Number.isInteger(x) && x >= 0) ? ids : null;
+  }
+
   /** Process group id (= pid of the server process). */
   get pgid(): number {
     return this.child.pid ?? -1;
@@ -160,7 +168,9 @@ export class ManagedServer {
       watchdog.watch(child.pid);
       child.unref();
       server = new ManagedServer(child, watchdog, full);
-      if (baseline) server.gpuBaseline = new Map(baseline.map((g) => [g.index, g.usedMiB]));
+      // Only the server's own GPUs: on a shared host other servers come and go on the rest.
+      const own = server.devices;
+      if (baseline) server.gpuBaseline = new Map(baseline.filter((g) => !own || own.includes(g.index)).map((g) => [g.index, g.usedMiB]));
     } finally {
       closeSync(fd); // the children hold their own copies
     }

@@ -2,11 +2,13 @@ import { isAbsolute, join } from 'node:path';
 import {
   CONFIG_PATHS,
   ConfigError,
+  configuredTensorParallel,
   didYouMean,
   effectiveMaxModelLen,
   type ConfigProblem,
   type GpuProfile,
   type ModelConfig,
+  planTensorParallel,
   type Preset,
   UserFacingError,
 } from '@evalgraph/core';
@@ -56,6 +58,7 @@ const DERIVED_FROM: Record<string, string> = {
   'tokenizer-mode': 'model tokenizer_mode',
   'reasoning-parser': 'model family qwen3',
   'logits-processors': 'the English-only filter',
+  'tensor-parallel-size': 'a model larger than one GPU of the profile',
 };
 
 /** Flags evalgraph owns: a model's vllm_args may not set them. */
@@ -122,10 +125,9 @@ export function checkVllmArgs(modelName: string, vllmArgs: Record<string, FlagVa
   return out;
 }
 
-/** Tensor-parallel degree a model asks for (how many GPUs one server takes). */
+/** Tensor-parallel degree a model's config asks for (1 when it sets none; planTensorParallel adds the memory fit). */
 export function tensorParallelSize(model: ModelConfig): number {
-  const v = model.vllm_args['tensor_parallel_size'] ?? model.vllm_args['tensor-parallel-size'];
-  return typeof v === 'number' && v >= 1 ? Math.floor(v) : 1;
+  return configuredTensorParallel(model) ?? 1;
 }
 
 /** Absolute path of a model's chat template, or undefined. */
@@ -164,6 +166,9 @@ export function derivedVllmFlags(input: VllmArgsInput): Map<string, FlagValue> {
   m.set('generation-config', 'vllm');
   m.set('seed', 0);
   if (input.logitsProcessors?.length) m.set('logits-processors', input.logitsProcessors.join(' '));
+  // A model too large for one GPU of the profile spans several (the GPU lease gives the server that many).
+  const tp = planTensorParallel(model, preset, input.gpu);
+  if (tp.source === 'memory') m.set('tensor-parallel-size', tp.size);
   // One access-log line per request drowns the start-up log that failure diagnosis reads.
   m.set('disable-uvicorn-access-log', true);
   return m;

@@ -6,7 +6,8 @@ import { ServerCrashedError } from './errors';
 import { MetricsWatcher } from './metrics';
 import { GpuSampler } from './nvidia-smi';
 import { outputAffectingArgs, type RequestCache } from './request-cache';
-import { lookupCached, newCounters, returnedResponses, runSetup, sendPending } from './request-runner';
+import { lookupCached, newCounters, requestAt, returnedResponses, runSetup, sendPending } from './request-runner';
+import { requestWorkTokens } from './work-estimate';
 import type { BackoffOptions } from './retry';
 import type { ModelServer } from './model-server';
 import type { ServerPool } from './server-pool';
@@ -79,10 +80,10 @@ export class VllmBackend implements Backend {
     return (this.opts.runtimeVersion ?? vllmRuntimeVersion)();
   }
 
-  private async ensureServer(): Promise<ModelServer> {
+  private async ensureServer(work?: number): Promise<ModelServer> {
     if (this.released) throw new Error(`${this.spec.key}: backend already closed`);
     if (!this.server) {
-      this.server = await this.opts.pool.acquire(this.spec);
+      this.server = await this.opts.pool.acquire(this.spec, { work });
       this.version = await this.server.version();
     }
     return this.server;
@@ -93,7 +94,7 @@ export class VllmBackend implements Backend {
     return new InferenceClient({
       baseURL: `${server.baseUrl}/v1`,
       concurrency: p.concurrency,
-      limit: this.opts.pool.limiter(this.spec),
+      limit: this.opts.pool.limiter(this.spec, server),
       timeoutMs: p.request_timeout_s * 1000,
       maxRetries: p.max_retries,
       backoff: this.opts.backoff,
@@ -138,9 +139,9 @@ export class VllmBackend implements Backend {
     });
     if (pending.length === 0) return { responses: returnedResponses(responses, opts), stats: stats({}) };
 
-    let server = await this.ensureServer();
+    let server = await this.ensureServer(pending.reduce((n, p) => n + requestWorkTokens(requestAt(requests, p.i), opts.maxTokens), 0));
     const servedFrom = Date.now();
-    const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000);
+    const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000, server.devices);
     sampler.start();
     const serverTokens: { prompt: number | null; generation: number | null } = { prompt: 0, generation: 0 };
     let kvMax: number | null = null;
@@ -198,7 +199,7 @@ export class VllmBackend implements Backend {
   async close(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.server) await this.opts.pool.release(this.spec);
+    if (this.server) await this.opts.pool.release(this.spec, this.server);
     else await this.opts.pool.skip(this.spec);
   }
 }

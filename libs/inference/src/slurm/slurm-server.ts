@@ -168,6 +168,9 @@ export class SlurmServer implements ModelServer {
   }
 
   /** A remote server has no local pids to sample. */
+  /** Slurm picks the GPUs on the job's node; nvidia-smi here cannot see them. */
+  readonly devices = null;
+
   allPids(): number[] {
     return [];
   }

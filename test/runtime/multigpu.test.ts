@@ -1,0 +1,91 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, DATA_MIRROR, scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
+
+// Two concurrent `nx run-many` on one 8-GPU host (fake nvidia-smi, stand-in vLLM): the six large-scale models in
+// one run, a tensor-parallel-2 model in the other. 6 + 2 GPUs: all seven servers fit at once, on distinct GPUs.
+const STANDIN_DIR = join(REPO_ROOT, 'libs/inference/test/fixtures/standin-vllm');
+const FAKE_SMI = join(REPO_ROOT, 'libs/inference/test/fixtures/fake-nvidia-smi/nvidia-smi');
+const SIX = ['qwen3-8b', 'qwen3-14b', 'qwen2.5-7b-instruct', 'qwen2.5-14b-instruct', 'qwen-7b-chat', 'qwen-14b-chat'];
+const pipeline = (models: string[]) => `backend: vllm
+gpu: h100-80gb-x8
+settings: { sample_limit: 2 }
+models:
+${models.map((m) => `  - model: ${m}`).join('\n')}
+datasets: [gsm8k]
+`;
+
+interface StartEvent { event: string; pid: number; model: string; time: number; cuda_visible_devices: string | null; tensor_parallel_size: number }
+let ws: Scratch;
+const events = (): StartEvent[] => {
+  const f = join(ws.root, 'standin-events.jsonl');
+  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StartEvent) : [];
+};
+const leftovers = () => execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(STANDIN_DIR) || (l.includes('evalgraph-watchdog') && l.includes(ws.root)));
+
+function nxRun(project: string, env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static'], {
+    cwd: ws.root,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return { child, done: new Promise((r) => child.on('exit', (code) => r({ code, out }))) };
+}
+
+describe('several GPUs on one host (fake nvidia-smi with 8 GPUs, stand-in vLLM)', () => {
+  beforeAll(() => {
+    ws = scratchWorkspace({ pipelines: { six: pipeline(SIX), tp: pipeline(['qwen3-8b-tp2']) } });
+    cpSync(join(ws.root, 'configs/models/qwen3-8b'), join(ws.root, 'configs/models/qwen3-8b-tp2'), { recursive: true });
+    ws.edit('configs/models/qwen3-8b-tp2/model.yaml', (s) => `${s}\nvllm_args:\n  tensor_parallel_size: 2\n`);
+    ws.commit('a tensor-parallel-2 model');
+  });
+  afterAll(() => ws?.dispose());
+
+  it('two concurrent nx runs: six models at once on distinct GPUs, the TP-2 model on two more, none shared', async () => {
+    const hold = join(ws.root, 'go');
+    const env = {
+      PATH: `${STANDIN_DIR}:${process.env.PATH}`,
+      EVALGRAPH_NVIDIA_SMI: FAKE_SMI,
+      FAKE_SMI_GPUS: '8',
+      FAKE_SMI_FILTER: STANDIN_DIR,
+      STANDIN_EVENT_LOG: join(ws.root, 'standin-events.jsonl'),
+      STANDIN_LOAD_DELAY_MS: '50',
+      // Servers answer no generation request until every one of the seven is up: proof they ran at once.
+      STANDIN_HOLD_FILE: hold,
+      EVALGRAPH_WATCHDOG_GRACE_MS: '1500',
+    };
+    const runs = [nxRun('pipeline-six', env), nxRun('pipeline-tp', env)];
+    try {
+      const deadline = Date.now() + 150_000;
+      const ready = () => events().filter((e) => e.event === 'ready').length;
+      while (ready() < 7 && Date.now() < deadline && runs.every((r) => r.child.exitCode === null)) await new Promise((r) => setTimeout(r, 200));
+      expect(ready(), 'seven servers ready before any answered a request').toBe(7);
+      writeFileSync(hold, '');
+      const results = await Promise.all(runs.map((r) => r.done));
+      for (const r of results) expect(r.code, r.out.slice(-3000)).toBe(0);
+    } finally {
+      writeFileSync(hold, '');
+      for (const r of runs) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+    }
+    const starts = events().filter((e) => e.event === 'start');
+    expect(starts.map((e) => e.model).sort()).toEqual([...SIX, 'qwen3-8b-tp2'].sort());
+    const devices = new Map(starts.map((e) => [e.model, (e.cuda_visible_devices ?? '').split(',').filter(Boolean).map(Number)]));
+    for (const m of SIX) expect(devices.get(m), m).toHaveLength(1);
+    const tp = starts.find((e) => e.model === 'qwen3-8b-tp2')!;
+    expect(devices.get('qwen3-8b-tp2')).toHaveLength(2);
+    expect(tp.tensor_parallel_size).toBe(2);
+    // Seven servers alive together on 8 GPUs, each claiming 0.85 of a GPU: only disjoint GPUs keep every GPU within its memory.
+    const all = [...devices.values()].flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.every((d) => d >= 0 && d < 8)).toBe(true);
+    expect(JSON.parse(ws.read('results/tp/qwen3-8b-tp2/balanced/gsm8k/run.json')).server.kind).toMatch(/standin/);
+    const end = Date.now() + 8000;
+    while (leftovers().length && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    expect(leftovers()).toEqual([]);
+  });
+});
