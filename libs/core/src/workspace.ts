@@ -10,6 +10,7 @@ import { GpuProfile } from './schemas/gpu';
 import { DatasetConfig } from './schemas/dataset';
 import { PipelineConfig as PipelineSchema, type CellSettings, type PipelineConfig } from './schemas/pipeline';
 import { checkFit } from './memory';
+import { TrainConfig, TrainDataConfig } from './schemas/train';
 
 /** Where each kind of config lives, relative to the workspace root. */
 export const CONFIG_PATHS = {
@@ -18,22 +19,24 @@ export const CONFIG_PATHS = {
   preset: (name: string) => `configs/presets/${name}.yaml`,
   gpu: (name: string) => `configs/gpus/${name}.yaml`,
   pipeline: (name: string) => `pipelines/${name}/pipeline.yaml`,
+  'train-data': (name: string) => `configs/train-data/${name}.yaml`,
+  train: (name: string) => `configs/train/${name}.yaml`,
 } as const;
 export type ConfigKind = keyof typeof CONFIG_PATHS;
 
 /** Names of the configs of one kind present on disk. */
 export function listConfigs(root: string, kind: ConfigKind): string[] {
-  const dir = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines' }[kind];
+  const dir = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines', 'train-data': 'configs/train-data', train: 'configs/train' }[kind];
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
   const entries = readdirSync(abs, { withFileTypes: true });
-  if (kind === 'preset' || kind === 'gpu') {
+  if (kind === 'preset' || kind === 'gpu' || kind === 'train-data' || kind === 'train') {
     return entries.filter((e) => e.isFile() && e.name.endsWith('.yaml')).map((e) => e.name.slice(0, -5)).sort();
   }
   return entries.filter((e) => e.isDirectory() && existsSync(join(root, CONFIG_PATHS[kind](e.name)))).map((e) => e.name).sort();
 }
 
-const SCHEMAS = { model: ModelConfig, dataset: DatasetConfig, preset: Preset, gpu: GpuProfile, pipeline: PipelineSchema } as const;
+const SCHEMAS = { model: ModelConfig, dataset: DatasetConfig, preset: Preset, gpu: GpuProfile, pipeline: PipelineSchema, 'train-data': TrainDataConfig, train: TrainConfig } as const;
 type Loaded<K extends ConfigKind> = z.output<(typeof SCHEMAS)[K]>;
 
 /** Loads one config by kind and name; problems are collected, not thrown, so all are reported at once. */

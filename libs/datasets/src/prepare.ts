@@ -30,7 +30,7 @@ export function normalizerFor(name: string, format: string): Normalizer {
 }
 
 /** Writes all files of a preparation into a fresh directory and swaps it in, so readers never see a mix. */
-function writeDirAtomic(dir: string, files: Record<string, string>): void {
+export function writeDirAtomic(dir: string, files: Record<string, string>): void {
   mkdirSync(dirname(dir), { recursive: true });
   const stamp = `${process.pid}-${Date.now()}`;
   const tmp = `${dir}.tmp-${stamp}`;

@@ -30,3 +30,5 @@ export * from './endpoint-backend';
 export * from './backend';
 export * from './doctor';
 export * from './coverage';
+export { buildTrainerJob, trainingLeaseGiB, parseTrainerLine, formatTrainerEvent, EVENT_PREFIX, type TrainerPaths, type TrainerEvent } from './train/trainer-job';
+export { runTrainer, TrainerError, type TrainerLaunch } from './train/run-trainer';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GpuTrainingDefaults } from './train';
 
 /** configs/gpus/<profile>.yaml: the GPU a pipeline runs on. */
 export const GpuProfile = z
@@ -11,6 +12,7 @@ export const GpuProfile = z
     compute_capability: z.string().regex(/^\d+\.\d+$/),
     fp8: z.boolean().default(false).describe('hardware FP8 support (Hopper and newer)'),
     memory_bandwidth_gbs: z.number().positive().optional(),
+    training: GpuTrainingDefaults.optional().describe('defaults of LoRA runs on this GPU (configs/train); a run may override each'),
   })
   .strict();
 export type GpuProfile = z.infer<typeof GpuProfile>;
