@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadNamed, resolveTrainRun } from '../src';
+import { ConfigError, loadNamed, pipelineAdapters, resolvePipeline, resolveTrainRun } from '../src';
 
 const REPO = resolve(__dirname, '../../..');
 
@@ -66,5 +66,30 @@ describe('train configs', () => {
     expect(run(RUN.replace('h100-80gb', 't4'))).toThrow(/batch_size: expected batch_size in the recipe or training\.batch_size in configs\/gpus\/t4\.yaml, found neither/);
     const old = RUN.replace('h100-80gb', 't4') + 'batch_size: 1\ngradient_accumulation: 8\nprecision: bf16\n';
     expect(run(old)).toThrow(/precision: expected fp16 or fp32 on NVIDIA T4 \(compute capability 7\.5; bf16 needs 8\.0\+\), found bf16 \(from the recipe\) — set precision: fp16/);
+  });
+});
+
+describe('pipeline model entries with adapter:', () => {
+  const pipeline = (models: string) => {
+    cpSync(join(REPO, 'configs/presets'), join(root, 'configs/presets'), { recursive: true });
+    cpSync(join(REPO, 'configs/datasets/gsm8k'), join(root, 'configs/datasets/gsm8k'), { recursive: true });
+    writeFileSync(join(root, 'configs/train/r.yaml'), RUN);
+    mkdirSync(join(root, 'pipelines/p'), { recursive: true });
+    writeFileSync(join(root, 'pipelines/p/pipeline.yaml'), `backend: dummy\ngates: { max_gpu_memory_fraction: null, min_throughput_tok_s: null }\nmodels:\n${models}datasets: [gsm8k]\n`);
+    return () => resolvePipeline(root, 'p');
+  };
+
+  it('gives the adapter its own variant and cells that name the run', () => {
+    const p = pipeline('  - model: qwen3-4b\n  - model: qwen3-4b\n    adapter: r\n')();
+    expect(p.variants.map((v) => [v.id, v.adapter])).toEqual([['qwen3-4b', undefined], ['qwen3-4b-r', 'r']]);
+    expect(p.cells.map((c) => [c.target, c.adapter])).toEqual([['evaluate-qwen3-4b-gsm8k', undefined], ['evaluate-qwen3-4b-r-gsm8k', 'r']]);
+    expect(pipelineAdapters(p)).toEqual(['r']);
+    expect(Object.keys(p.cells[0])).not.toContain('adapter');
+  });
+
+  it('names an unknown run, a run of another model and an endpoint backend', () => {
+    expect(pipeline('  - model: qwen3-4b\n    adapter: rr\n')).toThrow(/pipelines\/p\/pipeline\.yaml:\d+: models\.0\.adapter: expected a LoRA run under configs\/train \(r\), found "rr" — did you mean "r"\?/);
+    expect(pipeline('  - model: qwen3-8b\n    adapter: r\n')).toThrow(/models\.0\.adapter: expected a LoRA run of qwen3-8b, found "r", a run of qwen3-4b \(configs\/train\/r\.yaml\) — use model: qwen3-4b/);
+    expect(pipeline('  - model: qwen3-4b\n    adapter: r\n    backend: endpoint\n')).toThrow(/models\.0\.adapter: expected a vllm or dummy backend/);
   });
 });

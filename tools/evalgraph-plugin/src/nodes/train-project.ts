@@ -20,7 +20,7 @@ export interface TrainProjectRefs {
 }
 
 /**
- * A training run's project: `train` waits for its fine-tuning set's `prepare` and hashes that set's manifest, the run's
+ * A training run's project: `train` waits for its fine-tuning set's `prepare` and hashes that set's data.jsonl, the run's
  * own config, the base model's and GPU profile's configs, the trainer code and (for real training) the Python stack.
  * Its outputs are the adapter folder that evaluation cells with `adapter: <run>` depend on.
  */
@@ -39,7 +39,9 @@ export function trainProject(run: string, refs: TrainProjectRefs): ProjectConfig
         dependsOn: refs.data ? [{ projects: [projectName.trainData(refs.data)], target: 'prepare', params: 'ignore' as const }] : [],
         inputs: [
           ...configs.map((f) => ({ fileset: `{workspaceRoot}/${f}`, includeIgnored: true })),
-          { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
+          // The set itself, not its manifest: the manifest also names the evaluation sets it was checked against, so a
+          // changed evaluation set re-runs the decontamination and retrains only if that changed the set.
+          { dependentTasksOutputFiles: '**/data.jsonl', transitive: false },
           '{workspaceRoot}/libs/core/src/**/*',
           '{workspaceRoot}/libs/inference/src/train/**/*',
           '{workspaceRoot}/tools/trainer/**/*.py',

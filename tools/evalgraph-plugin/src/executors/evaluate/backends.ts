@@ -70,7 +70,8 @@ export function createBackends(root: string, signal: AbortSignal) {
     },
     /** A backend for one cell (closing it releases the cell's claim on the shared server). */
     open(spec: ServerSpec, input: Loaded, o: CellOptions): { backend: Backend; services: ScoringServices } {
-      const backend = spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : createBackend(spec, { pool, cache: requestCache() });
+      // The dummy answers an adapter under its own name, so an adapter variant scores unlike its base.
+      const backend = spec.backend === 'dummy' ? new DummyBackend(spec.requestModel ?? spec.modelName) : createBackend(spec, { pool, cache: requestCache() });
       return { backend, services: { judge: judgeFor(input, o) } };
     },
     async closeAll(): Promise<void> {

@@ -5,6 +5,7 @@ import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@e
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec } from './backends';
+import { readAdapter, serverLora, type AdapterInfo } from './adapters';
 import { tuneHeapForEvaluation } from '../../shared/heap-tuning';
 
 /** The outcome of one cell as Nx wants it. */
@@ -14,7 +15,7 @@ export interface CellTaskResult {
   terminalOutput: string;
 }
 
-type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'backend'> };
+type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'backend'>; adapter?: AdapterInfo };
 
 /**
  * Runs cells grouped by server: one server per group, shared by its cells, started only for cells that missed
@@ -34,7 +35,8 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   const loaded: Loaded[] = [];
   for (const t of tasks) {
     try {
-      loaded.push({ ...t, input: loadCell(root, t.options) });
+      const input = loadCell(root, t.options);
+      loaded.push({ ...t, input, ...(t.options.adapter !== undefined && { adapter: readAdapter(root, t.options.adapter) }) });
     } catch (e) {
       const msg = isUserFacingError(e) || e instanceof ConfigError ? (e as Error).message : (e as Error).stack ?? String(e);
       console.error(`${t.options.pipeline}:${t.options.cell}: ${msg}`);
@@ -55,7 +57,9 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   }
   const backends = createBackends(root, signal);
   const runGroup = async (cells: Loaded[]) => {
-    const spec = serverSpec(root, cells[0].input, cells[0].options);
+    // One server for the base model and every adapter its cells ask for (cells of one model share the key).
+    const lora = serverLora(cells.flatMap((c) => (c.adapter ? [c.adapter] : [])));
+    const spec = { ...serverSpec(root, cells[0].input, cells[0].options), ...(lora && { lora }) };
     backends.register(spec, cells.length);
     await Promise.all(
       cells.map(async (c) => {
@@ -65,7 +69,8 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
           console.log(line);
         };
         noteExecution(c.options);
-        const { backend, services } = backends.open(spec, c.input, c.options);
+        const cellSpec = c.adapter ? { ...spec, requestModel: c.adapter.name, adapterDigest: c.adapter.digest } : spec;
+        const { backend, services } = backends.open(cellSpec, c.input, c.options);
         try {
           if (signal.aborted) throw signal.reason;
           await runCell({ ...c.input, backend, services, log, signal });

@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { loadNamed } from '@evalgraph/core';
 import { prepareTrainData } from '@evalgraph/datasets';
 import { reportError } from '../../shared/report-error';
+import { noteExecution } from '../../shared/exec-log';
 
 /** Builds a fine-tuning set from its pinned train splits and drops what overlaps an evaluation set. */
 export default async function prepareTrainDataExecutor(options: { trainData: string }, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -17,6 +18,7 @@ export default async function prepareTrainDataExecutor(options: { trainData: str
       `${options.trainData}: ${manifest.examples} examples, sha256 ${manifest.sha256.slice(0, 12)}; ${contamination.ngram}-gram check against ${contamination.datasets.length} evaluation sets dropped ${contamination.dropped}` +
         (hits.length ? ` (${hits.map((d) => `${d.dataset} ${d.overlapping_examples}`).join(', ')}); see .evalgraph/train-data/${options.trainData}/contamination.json` : ''),
     );
+    noteExecution(`train-data-${options.trainData}`);
     return { success: true };
   } catch (e) {
     reportError(e);

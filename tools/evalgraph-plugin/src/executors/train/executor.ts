@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { MissingDependencyError, TrainDataManifest, TrainMetrics, TrainRunFile, fileDigest, resolveTrainRun, type ResolvedTrainRun } from '@evalgraph/core';
 import { GpuLeaseManager, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
+import { noteExecution } from '../../shared/exec-log';
 import { installSignalHandlers, releaseSignalHandlers } from '../../shared/signals';
 import { trainOutDir, TRAINER_SCRIPT } from '../../nodes/train-project';
 import { trainDataOutDir } from '../../nodes/train-data-project';
@@ -93,12 +94,4 @@ export default async function trainExecutor(options: { run: string }, context: E
     lease?.release();
     releaseSignalHandlers();
   }
-}
-
-/** Test hook, as the evaluate executor's: EVALGRAPH_EXEC_LOG gets one line per training run actually executed. */
-function noteExecution(what: string): void {
-  const file = process.env.EVALGRAPH_EXEC_LOG;
-  if (!file) return;
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, `${what}\n`, { flag: 'a' });
 }
