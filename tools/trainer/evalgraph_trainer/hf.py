@@ -105,7 +105,8 @@ def run(job):
     while step < steps:
         micro = batches(len(encoded), job["batch_size"], job["seed"], epoch)
         epoch += 1
-        for i in range(0, len(micro) - accum + 1, accum):
+        # A set smaller than one accumulation group still makes steps (of fewer micro-batches).
+        for i in range(0, len(micro), accum):
             if step >= steps:
                 break
             group = micro[i:i + accum]

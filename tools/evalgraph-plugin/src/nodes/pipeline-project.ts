@@ -131,7 +131,9 @@ export function pipelineProjects(name: string, resolved: ResolvedPipeline, score
       name: projectName.pipeline(name),
       projectType: 'application',
       tags: ['kind:pipeline', `pipeline:${name}`],
-      implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset), ...pipelineAdapters(resolved).map(projectName.train)],
+      // Not the training runs: the pipeline's noop targets hash Nx's default inputs, which walk implicit dependencies'
+      // files, and a run's project has a virtual root ("project train-<run> not found"). Its cells depend on it.
+      implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
       targets,
     },
     ...cells,
