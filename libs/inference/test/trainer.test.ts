@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,16 @@ describe('trainer job', () => {
     expect(parseTrainerLine(EVENT_PREFIX + '{bad')).toBeUndefined();
     const e = parseTrainerLine(EVENT_PREFIX + JSON.stringify({ event: 'step', step: 5, total_steps: 100, loss: 1.23456, tokens_per_s: 5230.4, eta_s: 125 }))!;
     expect(formatTrainerEvent('train-x', e)).toBe('train-x: step 5/100 · loss 1.2346 · 5230 tok/s · ETA 2m05s');
+  });
+});
+
+describe('tools/trainer', () => {
+  // python3 comes with `npm run setup` (the sandbox needs it): a missing one fails here, it is not skipped.
+  it('its torch-free Python tests pass (job checks, schedule, loss masking, the fake trainer)', () => {
+    const r = spawnSync('python3', ['-m', 'unittest', 'tests.test_logic'], { cwd: join(REPO, 'tools/trainer'), encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    expect(r.error, 'python3 is missing: npm run setup').toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Ran \d+ tests[\s\S]*OK/);
   });
 });
 
