@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MissingDependencyError, TrainDataManifest, TrainMetrics, TrainRunFile, fileDigest, resolveTrainRun, type ResolvedTrainRun } from '@evalgraph/core';
-import { GpuLeaseManager, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
+import { GpuLeaseManager, TrainerError, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 import { noteExecution } from '../../shared/exec-log';
 import { installSignalHandlers, releaseSignalHandlers } from '../../shared/signals';
@@ -26,8 +26,7 @@ function listFiles(dir: string, base = dir): string[] {
     .sort();
 }
 
-async function takeLease(root: string, r: ResolvedTrainRun, signal: AbortSignal): Promise<Lease> {
-  const leases = new GpuLeaseManager(leaseDbFile(root));
+async function takeLease(leases: GpuLeaseManager, r: ResolvedTrainRun, signal: AbortSignal): Promise<Lease> {
   return leases.acquire(
     { key: `train-${r.run}`, gib: trainingLeaseGiB(r), deviceMemoryGiB: r.gpuProfile.memory_gib, deviceCount: r.gpuProfile.count },
     { signal, onWait: (h) => console.log(`train-${r.run}: waiting for the GPU (held by ${h.map((x) => x.key).join(', ')})`) },
@@ -45,6 +44,7 @@ export default async function trainExecutor(options: { run: string }, context: E
   const finalDir = trainOutDir(options.run);
   const staging = `${finalDir}.staging-${process.pid}`;
   let lease: Lease | undefined;
+  let leases: GpuLeaseManager | undefined;
   try {
     const r = resolveTrainRun(root, options.run);
     const data = readTrainDataManifest(root, r.data);
@@ -60,7 +60,8 @@ export default async function trainExecutor(options: { run: string }, context: E
     writeFileSync(join(root, jobFile), JSON.stringify(job, null, 2) + '\n');
     const env: Record<string, string> = {};
     if (r.config.trainer === 'transformers') {
-      lease = await takeLease(root, r, signal);
+      leases = new GpuLeaseManager(leaseDbFile(root));
+      lease = await takeLease(leases, r, signal);
       env.CUDA_VISIBLE_DEVICES = lease.devices.join(',');
     }
     const python = process.env.EVALGRAPH_PYTHON || 'python3';
@@ -88,10 +89,13 @@ export default async function trainExecutor(options: { run: string }, context: E
     return { success: true };
   } catch (e) {
     rmSync(join(root, staging), { recursive: true, force: true });
-    reportError(e);
+    // Interrupted while waiting for the GPU lease (the trainer reports its own interruption).
+    if (signal.aborted && !(e instanceof TrainerError)) console.error(`train-${options.run}: ${(signal.reason as Error).message}; nothing was written`);
+    else reportError(e);
     return { success: false };
   } finally {
     lease?.release();
+    leases?.close();
     releaseSignalHandlers();
   }
 }
