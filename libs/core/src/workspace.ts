@@ -10,6 +10,7 @@ import { GpuProfile } from './schemas/gpu';
 import { DatasetConfig } from './schemas/dataset';
 import { PipelineConfig as PipelineSchema, type BackendRef, type CellSettings, type PipelineConfig } from './schemas/pipeline';
 import { planTensorParallel } from './tensor-parallel';
+import { TrainConfig, TrainDataConfig } from './schemas/train';
 
 /** Where each kind of config lives, relative to the workspace root. */
 export const CONFIG_PATHS = {
@@ -18,22 +19,24 @@ export const CONFIG_PATHS = {
   preset: (name: string) => `configs/presets/${name}.yaml`,
   gpu: (name: string) => `configs/gpus/${name}.yaml`,
   pipeline: (name: string) => `pipelines/${name}/pipeline.yaml`,
+  'train-data': (name: string) => `configs/train-data/${name}.yaml`,
+  train: (name: string) => `configs/train/${name}.yaml`,
 } as const;
 export type ConfigKind = keyof typeof CONFIG_PATHS;
 
 /** Names of the configs of one kind present on disk. */
 export function listConfigs(root: string, kind: ConfigKind): string[] {
-  const dir = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines' }[kind];
+  const dir = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines', 'train-data': 'configs/train-data', train: 'configs/train' }[kind];
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
   const entries = readdirSync(abs, { withFileTypes: true });
-  if (kind === 'preset' || kind === 'gpu') {
+  if (kind === 'preset' || kind === 'gpu' || kind === 'train-data' || kind === 'train') {
     return entries.filter((e) => e.isFile() && e.name.endsWith('.yaml')).map((e) => e.name.slice(0, -5)).sort();
   }
   return entries.filter((e) => e.isDirectory() && existsSync(join(root, CONFIG_PATHS[kind](e.name)))).map((e) => e.name).sort();
 }
 
-const SCHEMAS = { model: ModelConfig, dataset: DatasetConfig, preset: Preset, gpu: GpuProfile, pipeline: PipelineSchema } as const;
+const SCHEMAS = { model: ModelConfig, dataset: DatasetConfig, preset: Preset, gpu: GpuProfile, pipeline: PipelineSchema, 'train-data': TrainDataConfig, train: TrainConfig } as const;
 type Loaded<K extends ConfigKind> = z.output<(typeof SCHEMAS)[K]>;
 
 /** Loads one config by kind and name; problems are collected, not thrown, so all are reported at once. */
@@ -80,6 +83,8 @@ export interface ResolvedCell {
   /** A built-in backend or a backend plugin reference. */
   backend: BackendRef;
   englishOnly: boolean;
+  /** The LoRA run (configs/train/<run>.yaml) whose adapter this cell evaluates, if any. */
+  adapter?: string;
   settings: Required<Pick<CellSettings, 'sample_limit'>> & CellSettings;
   /** results/<pipeline>/<variant>/<preset>/<dataset> */
   resultsDir: string;
@@ -89,12 +94,17 @@ export interface ResolvedPipeline {
   name: string;
   config: PipelineConfig;
   cells: ResolvedCell[];
-  variants: { id: string; model: string; mode: string; preset: string; englishOnly: boolean; backend: ResolvedCell['backend']; settings?: CellSettings }[];
+  variants: { id: string; model: string; mode: string; preset: string; englishOnly: boolean; backend: ResolvedCell['backend']; adapter?: string; settings?: CellSettings }[];
   models: string[];
   datasets: string[];
   presets: string[];
 }
 
+
+/** The LoRA runs whose adapters a pipeline evaluates. */
+export function pipelineAdapters(p: ResolvedPipeline): string[] {
+  return [...new Set(p.variants.flatMap((v) => (v.adapter === undefined ? [] : [v.adapter])))];
+}
 
 /** Default sample limit when nothing sets one: the whole split. */
 export const UNLIMITED = 1_000_000;
@@ -108,6 +118,8 @@ function variantId(cfg: PipelineConfig, i: number): string {
     if (entry.preset && entry.preset !== cfg.preset) id += `-${entry.preset}`;
     if (entry.english_only) id += '-en';
   }
+  // An adapter's variant is never mistaken for its base model's.
+  if (!entry.id && entry.adapter) id += `-${entry.adapter}`;
   return id;
 }
 
@@ -181,6 +193,22 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
     if (cfg.production && backend === 'dummy') {
       problems.push({ file, field: `models.${i}.backend`, line: src.lineOf(['models', i]), expected: 'vllm or endpoint in a production pipeline', found: '"dummy"', hint: 'set production: false or use a real backend' });
     }
+    if (entry.adapter !== undefined) {
+      const runs = listConfigs(root, 'train');
+      const at = ['models', i, 'adapter'];
+      if (!runs.includes(entry.adapter)) {
+        const guess = didYouMean(entry.adapter, runs);
+        problems.push({ file, field: at.join('.'), line: src.lineOf(at), expected: `a LoRA run under configs/train (${runs.join(', ') || 'none exist'})`, found: `"${entry.adapter}"`, hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS.train(entry.adapter)} or fix the name` });
+      } else {
+        const run = tryLoad(root, 'train', entry.adapter, problems).value;
+        if (run && run.model !== entry.model) {
+          problems.push({ file, field: at.join('.'), line: src.lineOf(at), expected: `a LoRA run of ${entry.model}`, found: `"${entry.adapter}", a run of ${run.model} (${CONFIG_PATHS.train(entry.adapter)})`, hint: `use model: ${run.model} for this entry, or an adapter trained on ${entry.model}` });
+        }
+      }
+      if (backend === 'endpoint') {
+        problems.push({ file, field: at.join('.'), line: src.lineOf(at), expected: 'a vllm or dummy backend (evalgraph loads adapters only into servers it starts)', found: 'backend endpoint', hint: 'remove adapter: or the endpoint' });
+      }
+    }
     if (backend === 'endpoint' && !model.endpoint) {
       problems.push({ file, field: `models.${i}.backend`, line: src.lineOf(['models', i, 'backend']), expected: `a model with an endpoint (${CONFIG_PATHS.model(entry.model)} has none)`, found: '"endpoint"', hint: 'add endpoint: http://... to the model config' });
     }
@@ -200,7 +228,7 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
       return;
     }
     seenIds.set(id, i);
-    variants.push({ id, model: entry.model, mode, preset: presetName, englishOnly: entry.english_only, backend, settings: entry.settings });
+    variants.push({ id, model: entry.model, mode, preset: presetName, englishOnly: entry.english_only, backend, ...(entry.adapter !== undefined && { adapter: entry.adapter }), settings: entry.settings });
   });
 
   const datasetEntries = cfg.datasets.map((d) => (typeof d === 'string' ? { dataset: d, settings: undefined } : d));
@@ -245,6 +273,7 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
         gpu: cfg.gpu,
         backend: v.backend,
         englishOnly: v.englishOnly,
+        ...(v.adapter !== undefined && { adapter: v.adapter }),
         settings: { ...settings, sample_limit: settings.sample_limit ?? UNLIMITED },
         resultsDir: `results/${name}/${v.id}/${v.preset}/${d.dataset}`,
       });

@@ -15,3 +15,7 @@ export { hellaswagPreprocess } from './formats/hellaswag';
 export { mmluDescription, mmluSubject } from './formats/mmlu';
 export { MBPP_FEWSHOT_IDS, MBPP_TEST_IDS } from './formats/mbpp';
 export { TRUTHFULQA_QA_PROMPT, truthfulqaPrompt } from './formats/truthfulqa-common';
+export { prepareTrainData, trainDataDir, decontaminationDatasets, type PrepareTrainDataOptions, type PreparedTrainData } from './train-data/prepare-train-data';
+export { decontaminate, type EvalSet, type Decontamination } from './train-data/decontaminate';
+export { normalizedWords, ngrams, evalRecordText } from './train-data/ngrams';
+export { SFT_BUILDERS, SFT_BUILDER_VERSION } from './train-data/sft-builders';

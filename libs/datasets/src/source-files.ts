@@ -35,7 +35,7 @@ export const DOWNLOAD_TIMEOUT_MS = 300_000;
  * so the same config downloads the pinned source where no mirror sits beside the workspace (the bytes
  * are sha256-checked either way).
  */
-export function resolveMirror(root: string, config: DatasetConfig, option?: string, env: NodeJS.ProcessEnv = process.env): MirrorChoice | undefined {
+export function resolveMirror(root: string, config: Pick<DatasetConfig, 'mirror'>, option?: string, env: NodeJS.ProcessEnv = process.env): MirrorChoice | undefined {
   const explicit: MirrorChoice | undefined = option
     ? { dir: resolve(root, option), origin: 'option' }
     : env.EVALGRAPH_DATA_MIRROR
@@ -58,16 +58,23 @@ export function resolveMirror(root: string, config: DatasetConfig, option?: stri
 export interface LoadContext {
   root: string;
   name: string;
-  config: DatasetConfig;
+  config: Pick<DatasetConfig, 'source' | 'mirror'>;
+  /** The config file that pins the source, for messages (default: the dataset's). */
+  configFile?: string;
+  /** What is being prepared, for messages (default: "dataset <name>"). */
+  what?: string;
   mirror?: MirrorChoice;
   fetchImpl: typeof fetch;
   /** The source archive's members, fetched and unpacked once per prepare. */
   archive?: Promise<Record<string, Uint8Array>>;
 }
 
+const cfgFile = (ctx: LoadContext): string => ctx.configFile ?? datasetConfigFile(ctx.name);
+const who = (ctx: LoadContext): string => ctx.what ?? `dataset ${ctx.name}`;
+
 function label(ctx: LoadContext, index: number, where: string): string {
   const file = ctx.config.source.files[index];
-  return `dataset ${ctx.name}: ${file.path} (source.files.${index} of ${datasetConfigFile(ctx.name)}, read from ${where})`;
+  return `${who(ctx)}: ${file.path} (source.files.${index} of ${cfgFile(ctx)}, read from ${where})`;
 }
 
 function verify(ctx: LoadContext, index: number, bytes: Uint8Array, where: string): void {
@@ -82,9 +89,9 @@ function readMirror(ctx: LoadContext, mirror: MirrorChoice, index: number): Buff
   if (!existsSync(path)) {
     const { repo, revision } = ctx.config.source;
     throw new SourceUnavailableError(
-      `dataset ${ctx.name}: ${file.mirror_path} is not in the mirror ${mirror.dir} (chosen by ${mirror.origin})`,
+      `${who(ctx)}: ${file.mirror_path} is not in the mirror ${mirror.dir} (chosen by ${mirror.origin})`,
       `put ${file.path} of ${repo}@${revision} (sha256 ${file.sha256}) at ${path}, or set EVALGRAPH_DATA_MIRROR to a directory laid out like shared/datasets that has it` +
-        (mirror.origin === 'config' ? `, or remove \`mirror:\` from ${datasetConfigFile(ctx.name)} to download the pinned source` : mirror.origin === 'EVALGRAPH_DATA_MIRROR' ? ', or unset it to download the pinned source' : ''),
+        (mirror.origin === 'config' ? `, or remove \`mirror:\` from ${cfgFile(ctx)} to download the pinned source` : mirror.origin === 'EVALGRAPH_DATA_MIRROR' ? ', or unset it to download the pinned source' : ''),
     );
   }
   return readFileSync(path);
@@ -114,14 +121,14 @@ async function unpackArchive(ctx: LoadContext, archive: NonNullable<DatasetConfi
   else {
     bytes = new Uint8Array(await fetchBytes(ctx, url));
     const found = sha256(bytes);
-    if (found !== archive.sha256) throw new IntegrityError(`dataset ${ctx.name}: ${archive.path} (source.archive of ${datasetConfigFile(ctx.name)}, read from ${url})`, archive.sha256, found);
+    if (found !== archive.sha256) throw new IntegrityError(`${who(ctx)}: ${archive.path} (source.archive of ${cfgFile(ctx)}, read from ${url})`, archive.sha256, found);
     writeFileAtomic(cached, bytes);
   }
   const wanted = new Set(ctx.config.source.files.map((f) => f.path));
   try {
     return unzipSync(bytes, { filter: (f) => wanted.has(f.name) });
   } catch (e) {
-    throw new Error(`dataset ${ctx.name}: ${archive.path} from ${url} is not a valid zip (${(e as Error).message})`);
+    throw new Error(`${who(ctx)}: ${archive.path} from ${url} is not a valid zip (${(e as Error).message})`);
   }
 }
 
@@ -139,7 +146,7 @@ async function download(ctx: LoadContext, index: number): Promise<{ bytes: Buffe
   if (archive) {
     where = `${sourceUrl(ctx.config.source, archive.path)} (zip member ${file.path})`;
     const member = (await (ctx.archive ??= unpackArchive(ctx, archive)))[file.path];
-    if (!member) throw new MissingDependencyError(`dataset ${ctx.name}: ${archive.path} has no member ${file.path}`, `check source.files.${index}.path in ${datasetConfigFile(ctx.name)} against the archive's listing (unzip -l)`);
+    if (!member) throw new MissingDependencyError(`${who(ctx)}: ${archive.path} has no member ${file.path}`, `check source.files.${index}.path in ${cfgFile(ctx)} against the archive's listing (unzip -l)`);
     bytes = Buffer.from(member);
   } else {
     where = sourceUrl(ctx.config.source, file.path);
@@ -156,7 +163,7 @@ function decode(ctx: LoadContext, index: number, bytes: Buffer): string {
   try {
     return gunzipSync(bytes).toString('utf8');
   } catch (e) {
-    throw new Error(`dataset ${ctx.name}: ${file.path} is not valid gzip (${(e as Error).message})`);
+    throw new Error(`${who(ctx)}: ${file.path} is not valid gzip (${(e as Error).message})`);
   }
 }
 

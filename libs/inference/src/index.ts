@@ -33,3 +33,5 @@ export * from './doctor';
 export * from './coverage';
 export * from './model-server';
 export * from './slurm';
+export { buildTrainerJob, trainingLeaseGiB, parseTrainerLine, formatTrainerEvent, EVENT_PREFIX, type TrainerPaths, type TrainerEvent } from './train/trainer-job';
+export { runTrainer, TrainerError, type TrainerLaunch } from './train/run-trainer';

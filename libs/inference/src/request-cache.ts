@@ -20,6 +20,9 @@ const NON_OUTPUT_FLAGS = new Set([
   'max-parallel-loading-workers', 'download-dir', 'kv-cache-memory-bytes', 'num-gpu-blocks-override', 'api-server-count',
   'disable-frontend-multiprocessing', 'max-log-len', 'enable-request-id-headers', 'disable-fastapi-docs',
   'enable-server-load-tracking', 'enable-prompt-tokens-details', 'enable-force-include-usage', 'use-tqdm-on-load',
+  // Which adapters a server also loads does not change an answer; a request to an adapter carries that adapter's
+  // digest in its key instead (VllmBackend.serverArgs), so a retrained adapter is asked again.
+  'enable-lora', 'lora-modules', 'max-lora-rank', 'max-loras',
 ]);
 
 /** The output-affecting subset of `vllm serve` flags; a chat template path is replaced by its content hash. */

@@ -50,7 +50,7 @@ export function runSetup(spec: ServerSpec, opts: CellRequestOptions, setup: RunS
   }
   const ctx = {
     modelName: spec.modelName,
-    body: { servedModel: spec.modelName },
+    body: { servedModel: spec.requestModel ?? spec.modelName },
     cache: setup.cache,
     cacheKeyBase: { model: { hf_id: spec.model.hf_id, revision: spec.model.revision }, ...setup.cacheKey() },
     englishFields,

@@ -21,6 +21,18 @@ export interface ServerSpec {
   logFile: string;
   /** Set when the server is a Slurm job (scheduler: slurm); absent or null: a local process under the GPU lease. */
   slurm?: SlurmSettings | null;
+  /** LoRA adapters the server loads beside the base model (`--enable-lora --lora-modules name=path`). */
+  lora?: ServerLora;
+  /** The model name this cell's requests name: an adapter's, else modelName. */
+  requestModel?: string;
+  /** sha256 of the requested adapter's weights: part of the request-cache key, so a retrained adapter is asked again. */
+  adapterDigest?: string;
+}
+
+/** The adapters one server loads, and the largest LoRA rank among them. */
+export interface ServerLora {
+  modules: { name: string; path: string }[];
+  maxRank: number;
 }
 
 /** Per-cell request settings layered on the server. */

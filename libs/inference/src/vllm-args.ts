@@ -28,6 +28,18 @@ export interface VllmArgsInput {
   logitsProcessors?: string[];
   /** The flags the target vLLM accepts (default: the frozen 0.11 list; see installedVllmFlags). */
   flags?: VllmFlagSet;
+  /** LoRA adapters to serve beside the base model. */
+  lora?: { modules: { name: string; path: string }[]; maxRank: number };
+}
+
+/** vLLM's accepted --max-lora-rank values (LoRAConfig.possible_max_ranks in 0.11). */
+export const VLLM_LORA_RANKS = [8, 16, 32, 64, 128, 256, 320, 512] as const;
+
+/** The smallest --max-lora-rank vLLM accepts that holds an adapter of rank r. */
+export function vllmMaxLoraRank(r: number): number {
+  const fit = VLLM_LORA_RANKS.find((x) => x >= r);
+  if (fit === undefined) throw new UserFacingError(`a LoRA rank of ${r} is above vLLM's largest --max-lora-rank (${VLLM_LORA_RANKS.at(-1)}) — fix: train with a smaller lora.rank`);
+  return fit;
 }
 
 /** A flag evalgraph derives (from the preset, the model or itself) that the installed vLLM does not have. */
@@ -59,6 +71,10 @@ const DERIVED_FROM: Record<string, string> = {
   'reasoning-parser': 'model family qwen3',
   'logits-processors': 'the English-only filter',
   'tensor-parallel-size': 'a model larger than one GPU of the profile',
+  'enable-lora': 'a pipeline model entry with adapter:',
+  'lora-modules': 'a pipeline model entry with adapter:',
+  'max-lora-rank': 'a pipeline model entry with adapter:',
+  'max-loras': 'a pipeline model entry with adapter:',
 };
 
 /** Flags evalgraph owns: a model's vllm_args may not set them. */
@@ -169,6 +185,13 @@ export function derivedVllmFlags(input: VllmArgsInput): Map<string, FlagValue> {
   // A model too large for one GPU of the profile spans several (the GPU lease gives the server that many).
   const tp = planTensorParallel(model, preset, input.gpu);
   if (tp.source === 'memory') m.set('tensor-parallel-size', tp.size);
+  if (input.lora?.modules.length) {
+    // One server answers for the base model and every adapter: requests pick one by its name.
+    m.set('enable-lora', true);
+    m.set('max-loras', input.lora.modules.length);
+    m.set('max-lora-rank', vllmMaxLoraRank(input.lora.maxRank));
+    m.set('lora-modules', input.lora.modules.map((x) => `${x.name}=${x.path}`).join('\n'));
+  }
   // One access-log line per request drowns the start-up log that failure diagnosis reads.
   m.set('disable-uvicorn-access-log', true);
   return m;
@@ -194,6 +217,7 @@ export function renderFlags(flags: Map<string, FlagValue>, set: VllmFlagSet = FR
     else if (kind === 'switch') {
       if (v) argv.push(`--${name}`);
     } else if (name === 'logits-processors') argv.push(`--${name}`, ...String(v).split(' '));
+    else if (name === 'lora-modules') argv.push(`--${name}`, ...String(v).split('\n'));
     else argv.push(`--${name}`, String(v));
   }
   return argv;

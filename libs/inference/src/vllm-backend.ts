@@ -181,7 +181,7 @@ export class VllmBackend implements Backend {
   /** Output-affecting server flags for the request-cache key (no server needed). */
   private serverArgs(): Record<string, string | number | boolean> {
     const setup = this.setup();
-    return outputAffectingArgs(
+    const args = outputAffectingArgs(
       mergedVllmFlags({
         modelName: this.spec.modelName,
         model: this.spec.model,
@@ -191,8 +191,10 @@ export class VllmBackend implements Backend {
         port: 0,
         logitsProcessors: setup.logitsProcessors,
         flags: setup.flags,
+        lora: this.spec.lora,
       }),
     );
+    return this.spec.requestModel !== undefined && this.spec.requestModel !== this.spec.modelName ? { ...args, 'lora-adapter': `${this.spec.requestModel}@sha256:${this.spec.adapterDigest ?? 'unknown'}` } : args;
   }
 
   /** Releases this cell's hold on the shared server (the pool stops it after the last cell). */

@@ -34,6 +34,7 @@ export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOption
     workspaceRoot: spec.workspaceRoot,
     port,
     logitsProcessors,
+    lora: spec.lora,
     flags: setup.flags,
   });
   return {

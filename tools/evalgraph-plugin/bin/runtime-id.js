@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints the identity of the inference runtime ("vllm") or of the GPU ("gpu") for Nx runtime inputs.
+// Prints the identity of the inference runtime ("vllm"), the GPU ("gpu") or the training stack ("trainer") for Nx runtime inputs.
 // Plain JS and cached by executable path + mtime: Nx runs it on every hash, and `vllm --version` imports torch (seconds).
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -55,5 +55,16 @@ function gpuId() {
   }
 }
 
+// The Python stack a LoRA run trains with: versions read from package metadata (importing torch takes seconds).
+function trainerId() {
+  const py = process.env.EVALGRAPH_PYTHON || 'python3';
+  const script = "from importlib.metadata import version\nimport sys\nout=['python '+sys.version.split()[0]]\nfor p in ('torch','transformers','peft'):\n    try: out.append(p+' '+version(p))\n    except Exception: out.append(p+' absent')\nprint(', '.join(out))";
+  try {
+    return execFileSync(py, ['-c', script], { encoding: 'utf8', timeout: 20000 }).trim();
+  } catch {
+    return `trainer-python:absent(${py})`;
+  }
+}
+
 const what = process.argv[2];
-process.stdout.write((what === 'gpu' ? gpuId() : vllmId()) + '\n');
+process.stdout.write((what === 'gpu' ? gpuId() : what === 'trainer' ? trainerId() : vllmId()) + '\n');

@@ -1,15 +1,17 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
-import { ConfigError, declaredCells, isBackendPlugin, isFormatPlugin, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
+import { ConfigError, declaredCells, isBackendPlugin, isFormatPlugin, listConfigs, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
 import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
 import { findPlugin, scorerPlugin } from './nodes/inputs';
+import { trainDataProject } from './nodes/train-data-project';
+import { trainProject } from './nodes/train-project';
 
-const PATTERN = /^(configs\/models\/([^/]+)\/model\.yaml|configs\/datasets\/([^/]+)\/dataset\.yaml|pipelines\/([^/]+)\/pipeline\.yaml)$/;
+const PATTERN = /^(configs\/models\/([^/]+)\/model\.yaml|configs\/datasets\/([^/]+)\/dataset\.yaml|pipelines\/([^/]+)\/pipeline\.yaml|configs\/train-data\/([^/]+)\.yaml|configs\/train\/([^/]+)\.yaml)$/;
 
-/** Infers model-*, dataset-* and pipeline-* projects from config files. */
+/** Infers model-*, dataset-*, pipeline-*, train-data-* and train-* projects from config files. */
 export const createNodes: CreateNodes = [
-  '{configs/models/*/model.yaml,configs/datasets/*/dataset.yaml,pipelines/*/pipeline.yaml}',
+  '{configs/models/*/model.yaml,configs/datasets/*/dataset.yaml,pipelines/*/pipeline.yaml,configs/train-data/*.yaml,configs/train/*.yaml}',
   (files, _options, context) => {
     const root = context.workspaceRoot;
     const datasetCache = new Map<string, DatasetConfig | undefined>();
@@ -33,6 +35,17 @@ export const createNodes: CreateNodes = [
       } else if (m?.[3]) {
         const config = datasetOf(m[3]);
         result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], config, findPlugin(root, config?.format, (f) => !isFormatPlugin(f))) } };
+      } else if (m?.[5]) {
+        // A broken config still gets its project (depending on every dataset); its prepare prints the problem.
+        const known = listConfigs(root, 'dataset');
+        const wanted = tryLoad(root, 'train-data', m[5], []).value?.decontamination.datasets;
+        const evalDatasets = Array.isArray(wanted) ? wanted.filter((d) => known.includes(d)) : known;
+        result = { projects: { [`configs/train-data/${m[5]}`]: trainDataProject(m[5], evalDatasets) } };
+      } else if (m?.[6]) {
+        // Only references that exist become edges: Nx fails the whole graph on an edge to a missing project.
+        const cfg = tryLoad(root, 'train', m[6], []).value;
+        const has = (kind: 'model' | 'train-data' | 'gpu', v: string | undefined) => (v && listConfigs(root, kind).includes(v) ? v : undefined);
+        result = { projects: { [`configs/train/${m[6]}`]: trainProject(m[6], { model: has('model', cfg?.model), data: has('train-data', cfg?.data), gpu: has('gpu', cfg?.gpu), trainer: cfg?.trainer }) } };
       } else if (m?.[4]) {
         const name = m[4];
         try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkSchedulerFields, SchedulerFields } from './scheduler';
+import { GpuTrainingDefaults } from './train';
 
 /** configs/gpus/<profile>.yaml: the GPU a pipeline runs on. */
 export const GpuProfile = z
@@ -13,6 +14,7 @@ export const GpuProfile = z
     fp8: z.boolean().default(false).describe('hardware FP8 support (Hopper and newer)'),
     memory_bandwidth_gbs: z.number().positive().optional(),
     ...SchedulerFields,
+    training: GpuTrainingDefaults.optional().describe('defaults of LoRA runs on this GPU (configs/train); a run may override each'),
   })
   .strict()
   .superRefine(checkSchedulerFields);

@@ -32,6 +32,7 @@ export const PipelineModel = z
     preset: Slug.optional().describe('preset under configs/presets (default: the pipeline’s)'),
     english_only: z.boolean().default(false),
     backend: BackendRef.optional(),
+    adapter: Slug.optional().describe('a LoRA run under configs/train whose adapter this entry evaluates (served by the base model’s server); its cells depend on train-<run>:train'),
     settings: CellSettings.optional(),
   })
   .strict();

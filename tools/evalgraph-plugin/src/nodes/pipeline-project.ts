@@ -1,5 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { CONFIG_PATHS, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
+import { CONFIG_PATHS, pipelineAdapters, type Judge, type PipelineConfig, type ResolvedCell, type ResolvedPipeline, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
 import { cellCodeInputs, cellConfigInputs, externalDeps, NOT_DOCS, pluginInputs, runsSandbox, SANDBOX_RUNTIME_INPUT, VLLM_RUNTIME_INPUT } from './inputs';
 import { projectName } from './project-names';
 
@@ -16,9 +16,14 @@ export interface CellOptions extends Pick<ResolvedCell, 'pipeline' | 'variant' |
   maxErrorRate: PipelineConfig['gates']['max_error_rate'];
   /** The judge of judged datasets (endpoint, model): part of the hash since it decides the scores. */
   judge?: Judge;
+  /** The LoRA run whose adapter the cell evaluates (its adapter files are an input through the train dependency). */
+  adapter?: ResolvedCell['adapter'];
 }
 
 const uniquePlugins = (plugins: (ResolvedPlugin | null)[]): ResolvedPlugin[] => [...new Map(plugins.filter((p): p is ResolvedPlugin => p !== null).map((p) => [p.dir, p])).values()];
+
+/** Adapter cells hash the adapter their `train` dependency wrote (weights and adapter_config.json). */
+const ADAPTER_FILES = '**/adapter/*';
 
 const pipelineCode = (target: string) => [
   '{workspaceRoot}/libs/core/src/**/*',
@@ -49,6 +54,7 @@ export function pipelineProjects(
     ...resolved.datasets.map((d) => `{workspaceRoot}/${CONFIG_PATHS.dataset(d)}`),
     ...resolved.presets.map((p) => `{workspaceRoot}/${CONFIG_PATHS.preset(p)}`),
     `{workspaceRoot}/${CONFIG_PATHS.gpu(resolved.config.gpu)}`,
+    ...pipelineAdapters(resolved).map((a) => `{workspaceRoot}/${CONFIG_PATHS.train(a)}`),
   ];
   targets.check = {
     executor: '@evalgraph/plugin:check',
@@ -57,7 +63,12 @@ export function pipelineProjects(
     // once and starts one server per model (waiting on each cell's own prepare instead split a first run into one
     // batch, and one server start, per finished prepare; test/runtime/servers.test.ts). A prepare whose source cannot
     // be reached succeeds here and leaves its error for its own cells, so it stops only them (prepare/executor.ts).
-    dependsOn: resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
+    // Training runs are gathered the same way: an adapter cell arriving after the base cells' batch would start the
+    // model's server a second time, now with the adapter.
+    dependsOn: [
+      ...resolved.datasets.map((d) => ({ projects: [projectName.dataset(d)], target: 'prepare', params: 'ignore' as const })),
+      ...pipelineAdapters(resolved).map((a) => ({ projects: [projectName.train(a)], target: 'train', params: 'ignore' as const })),
+    ],
     inputs: [
       ...referenced,
       '{workspaceRoot}/libs/core/src/**/*',
@@ -91,6 +102,7 @@ export function pipelineProjects(
       maxErrorRate: resolved.config.gates.max_error_rate,
       resultsDir: cell.resultsDir,
       ...(scorers[cell.dataset] === 'mt-bench' && resolved.config.judge && { judge: resolved.config.judge }),
+      ...(cell.adapter !== undefined && { adapter: cell.adapter }),
     };
     const cellProjectName = projectName.cell(name, cell.variant, cell.dataset);
     cells[`pipelines/${name}/cells/${cell.variant}/${cell.dataset}`] = cellProject(cellProjectName, name, cell, options, scorers[cell.dataset], chatTemplates[cell.model], scorerPlugins[cell.dataset] ?? null, backendPlugins[cell.backend] ?? null);
@@ -137,6 +149,8 @@ export function pipelineProjects(
       name: projectName.pipeline(name),
       projectType: 'application',
       tags: ['kind:pipeline', `pipeline:${name}`],
+      // Not the training runs: the pipeline's noop targets hash Nx's default inputs, which walk implicit dependencies'
+      // files, and a run's project has a virtual root ("project train-<run> not found"). Its cells depend on it.
       implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
       targets,
     },
@@ -163,7 +177,7 @@ function cellProject(
     name: project,
     projectType: 'application',
     tags: ['kind:cell', `pipeline:${pipeline}`, `model:${cell.model}`, `dataset:${cell.dataset}`],
-    implicitDependencies: [projectName.model(cell.model), projectName.dataset(cell.dataset)],
+    implicitDependencies: [projectName.model(cell.model), projectName.dataset(cell.dataset), ...(cell.adapter !== undefined ? [projectName.train(cell.adapter)] : [])],
     targets: {
       evaluate: {
         executor: '@evalgraph/plugin:evaluate',
@@ -171,10 +185,12 @@ function cellProject(
         dependsOn: [
           { projects: [projectName.pipeline(pipeline)], target: 'check', params: 'ignore' },
           { projects: [projectName.dataset(cell.dataset)], target: 'prepare', params: 'ignore' },
+          ...(cell.adapter !== undefined ? [{ projects: [projectName.train(cell.adapter)], target: 'train', params: 'ignore' as const }] : []),
         ],
         inputs: [
           ...cellConfigInputs([CONFIG_PATHS.model(cell.model), ...(template ? [template] : []), CONFIG_PATHS.preset(cell.preset), CONFIG_PATHS.gpu(cell.gpu), CONFIG_PATHS.dataset(cell.dataset)]),
           { dependentTasksOutputFiles: '**/manifest.json', transitive: false },
+          ...(cell.adapter !== undefined ? [{ dependentTasksOutputFiles: ADAPTER_FILES, transitive: false }] : []),
           ...cellCodeInputs(scorer, plugin),
           ...(backendPlugin ? ['{workspaceRoot}/libs/scoring/src/plugins/**/*', ...pluginInputs(backendPlugin)] : []),
           externalDeps,

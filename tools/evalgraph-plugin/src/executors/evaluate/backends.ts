@@ -89,8 +89,13 @@ export function createBackends(root: string, signal: AbortSignal) {
     },
     /** A backend for one cell (closing it releases the cell's claim on the shared server). */
     open(spec: ServerSpec, input: Loaded, o: CellOptions): { backend: Backend; services: ScoringServices } {
+      // The dummy answers an adapter under its own name, so an adapter variant scores unlike its base.
       const backend =
-        spec.backend === 'dummy' ? new DummyBackend(spec.modelName) : spec.backend === 'plugin' ? openPluginBackend(root, spec) : createBackend(spec, { pool: poolOf(spec), cache: requestCache() });
+        spec.backend === 'dummy'
+          ? new DummyBackend(spec.requestModel ?? spec.modelName)
+          : spec.backend === 'plugin'
+            ? openPluginBackend(root, spec)
+            : createBackend(spec, { pool: poolOf(spec), cache: requestCache() });
       return { backend, services: { judge: judgeFor(input, o) } };
     },
     async closeAll(): Promise<void> {

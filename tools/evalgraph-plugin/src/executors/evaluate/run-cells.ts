@@ -6,6 +6,7 @@ import { gpusPerServer, type Backend, type ServerSpec } from '@evalgraph/inferen
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec, slurmFor } from './backends';
+import { readAdapter, serverLora, type AdapterInfo } from './adapters';
 import { tuneHeapForEvaluation } from '../../shared/heap-tuning';
 
 /** The outcome of one cell as Nx wants it. */
@@ -15,7 +16,7 @@ export interface CellTaskResult {
   terminalOutput: string;
 }
 
-type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'backend'> };
+type Loaded = { task: string; options: CellOptions; input: Omit<CellInput, 'backend'>; adapter?: AdapterInfo };
 
 /**
  * Runs cells grouped by server: one server per group, shared by its cells, started only for cells that missed
@@ -35,7 +36,8 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   const loaded: Loaded[] = [];
   for (const t of tasks) {
     try {
-      loaded.push({ ...t, input: loadCell(root, t.options) });
+      const input = loadCell(root, t.options);
+      loaded.push({ ...t, input, ...(t.options.adapter !== undefined && { adapter: readAdapter(root, t.options.adapter) }) });
     } catch (e) {
       const msg = isUserFacingError(e) || e instanceof ConfigError ? (e as Error).message : (e as Error).stack ?? String(e);
       console.error(`${t.options.pipeline}:${t.options.cell}: ${msg}`);
@@ -66,7 +68,10 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
     groups.set(spec.key, g);
   }
   const backends = createBackends(root, signal);
-  const runGroup = async ({ spec, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
+  const runGroup = async ({ spec: base, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
+    // One server for the base model and every adapter its cells ask for (cells of one model share the key).
+    const lora = serverLora(cells.flatMap((c) => (c.adapter ? [c.adapter] : [])));
+    const spec = { ...base, ...(lora && { lora }) };
     backends.register(spec, cells.length);
     await Promise.all(
       cells.map(async (c) => {
@@ -77,9 +82,10 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
         };
         noteExecution(c.options);
         let backend: Backend | undefined;
+        const cellSpec = c.adapter ? { ...spec, requestModel: c.adapter.name, adapterDigest: c.adapter.digest } : spec;
         try {
           if (signal.aborted) throw signal.reason;
-          const opened = backends.open(spec, c.input, c.options);
+          const opened = backends.open(cellSpec, c.input, c.options);
           backend = opened.backend;
           await runCell({ ...c.input, backend, services: opened.services, log, signal });
           push({ task: c.task, success: true, terminalOutput: lines.join('\n') + '\n' });

@@ -4,12 +4,22 @@ import { CONFIG_PATHS, Slug, checkSource, didYouMean, formatProblem, parseYaml, 
 import type { z } from 'zod';
 import { GeneratorError } from './generator-error';
 
-const DIRS: Record<ConfigKind, string> = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines' };
+const DIRS: Record<ConfigKind, string> = {
+  model: 'configs/models',
+  dataset: 'configs/datasets',
+  preset: 'configs/presets',
+  gpu: 'configs/gpus',
+  pipeline: 'pipelines',
+  'train-data': 'configs/train-data',
+  train: 'configs/train',
+};
+/** Kinds whose configs are `<dir>/<name>.yaml` rather than `<dir>/<name>/<file>.yaml`. */
+const FLAT = new Set<ConfigKind>(['preset', 'gpu', 'train-data', 'train']);
 
 /** Names of the configs of one kind in the tree (on disk plus what this generator run already wrote). */
 export function treeConfigs(tree: Tree, kind: ConfigKind): string[] {
   const dir = DIRS[kind];
-  if (kind === 'preset' || kind === 'gpu') {
+  if (FLAT.has(kind)) {
     return tree.children(dir).filter((f) => f.endsWith('.yaml') && tree.isFile(`${dir}/${f}`)).map((f) => f.slice(0, -5)).sort();
   }
   return tree.children(dir).filter((d) => tree.exists(CONFIG_PATHS[kind](d))).sort();
