@@ -132,6 +132,12 @@ describe('nx g @evalgraph/plugin:dataset', () => {
     expect(fields(check(bare, 'configs/datasets/g/dataset.yaml', DatasetConfig).problems)).toContain('expected_records');
   });
 
+  it('takes a format plugin and a scorer plugin by reference, as dataset.yaml does', async () => {
+    const tree = workspaceTree();
+    await datasetGenerator(tree, { name: 'own', format: './tools/plugins/my-format', scorer: './tools/plugins/regex-answer', skipFormat: true });
+    expect(parseYaml(tree.read('configs/datasets/own/dataset.yaml', 'utf8') ?? '', 'x').data).toMatchObject({ format: './tools/plugins/my-format', scorer: './tools/plugins/regex-answer' });
+  });
+
   it('asks for one file per role the format reads (MT-Bench: three; MMLU: data and fewshot, not its 114 files)', async () => {
     const tree = workspaceTree();
     const roles = async (format: string) => {

@@ -1,7 +1,7 @@
 import { formatFiles, generateFiles, type Tree } from '@nx/devkit';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DatasetConfig, PLACEHOLDER_PREFIX, ScorerName, didYouMean } from '@evalgraph/core';
+import { DatasetConfig, PLACEHOLDER_PREFIX, ScorerName, didYouMean, isFormatPlugin } from '@evalgraph/core';
 import { NORMALIZERS } from '@evalgraph/datasets';
 import { GeneratorError } from '../shared/generator-error';
 import { parseOptions } from '../shared/options';
@@ -19,7 +19,8 @@ function referenceDataset(tree: Tree, format: string, scorer?: string): { name: 
 }
 
 function requireFormat(format: string): void {
-  if (format in NORMALIZERS) return;
+  // A format plugin (a folder or a scoped package) is loaded and checked by prepare, like any plugin.
+  if (format in NORMALIZERS || (isFormatPlugin(format) && DatasetConfig.shape.format.safeParse(format).success)) return;
   const known = Object.keys(NORMALIZERS);
   const guess = didYouMean(format, known);
   throw new GeneratorError(`--format: unknown format "${format}"; known: ${known.join(', ')}${guess ? ` — did you mean "${guess}"?` : ''}`);
