@@ -338,8 +338,9 @@ export function normalizeResult(name: string, text: string): unknown {
   }
   if (name.endsWith('run.json')) {
     const r = JSON.parse(text) as Record<string, unknown> & { server: Record<string, unknown> };
-    // File digests cover latencies and wall times, so they differ between two runs as those do.
-    const { started_at: _s, finished_at: _f, files: _d, server, ...rest } = r;
+    // File digests cover latencies and wall times, so they differ between two runs as those do; `served` is the
+    // server's working window for the cell (absent when every answer came from the request cache).
+    const { started_at: _s, finished_at: _f, served: _w, files: _d, server, ...rest } = r;
     return { ...rest, server: { kind: server.kind, version: server.version } };
   }
   return text;
