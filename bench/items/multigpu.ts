@@ -5,17 +5,10 @@ import type { Scratch } from '../../test/helpers/scratch-workspace';
 import { row, type Row } from '../lib/results';
 import { clearRunState, nxCommand, nxTimed } from '../lib/workspace';
 import type { ItemOutput } from './cached-rerun';
-import { PUBLISHED } from './projection';
+import { MODELS, PUBLISHED } from './projection';
 
 /** The six models of pipelines/large-scale and the published H100 throughput the projection uses for each. */
-export const SWEEP_MODELS: { name: string; size: keyof typeof PUBLISHED }[] = [
-  { name: 'qwen3-8b', size: 'small' },
-  { name: 'qwen3-14b', size: 'large' },
-  { name: 'qwen2.5-7b-instruct', size: 'small' },
-  { name: 'qwen2.5-14b-instruct', size: 'large' },
-  { name: 'qwen-7b-chat', size: 'small' },
-  { name: 'qwen-14b-chat', size: 'large' },
-];
+export const SWEEP_MODELS = MODELS;
 /**
  * The large-scale datasets the stand-in can run without a sandbox or a judge (the code sets and MT-Bench are 7.6%
  * of the projection's GPU tokens and are left out); hellaswag and mmlu, not mirrored here, as copies of

@@ -6,6 +6,7 @@ import { diagnoseLogFile, tailFile } from './log-diagnosis';
 import { queryGpus, waitGpuReleased, type GpuReleaseCheck } from './nvidia-smi';
 import { groupMembers, pidAlive, signalGroup, sleep, waitGroupGone, waitPortClosed } from './proc';
 import { spawnWatchdog, type Watchdog } from './watchdog';
+import { httpOk, serverVersion } from './server-http';
 
 /** How to launch one OpenAI-compatible server process (vLLM or the stand-in). */
 export interface ServerLaunch {
@@ -52,15 +53,6 @@ export function envDurationMs(name: string, env: NodeJS.ProcessEnv = process.env
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 const LOG_TAIL_LINES = 30;
-
-async function httpOk(url: string, timeoutMs: number, init?: RequestInit): Promise<{ ok: boolean; status: number; body: string }> {
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { ok: res.ok, status: res.status, body: await res.text() };
-  } catch {
-    return { ok: false, status: 0, body: '' };
-  }
-}
 
 /**
  * One server process group started by evalgraph: its own process group (so a stop reaches the engine
@@ -240,15 +232,8 @@ export class ManagedServer {
   }
 
   /** GET /version (vLLM answers {"version": "0.11.0"}); null when it does not answer. */
-  async version(): Promise<string | null> {
-    const r = await httpOk(`${this.baseUrl}/version`, 5000);
-    if (!r.ok) return null;
-    try {
-      const v = (JSON.parse(r.body) as { version?: unknown }).version;
-      return typeof v === 'string' ? v : null;
-    } catch {
-      return null;
-    }
+  version(): Promise<string | null> {
+    return serverVersion(this.baseUrl);
   }
 
   /**

@@ -15,6 +15,7 @@ import { vllmLaunch, type VllmStartOptions } from '../vllm-launch';
 import { cancelJob, jobStatus, LIVE_STATES, slurmEnv, submitJob, type JobStatus } from './slurm-commands';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { jobScript, jobTiming, selfCancelBoundS } from './slurm-job-script';
+import { httpOk, serverVersion } from '../server-http';
 
 /** Knobs of a Slurm-scheduled server; the durations default to the local server's (environment included). */
 export interface SlurmStartOptions extends Pick<VllmStartOptions, 'executable' | 'env' | 'startTimeoutMs' | 'graceMs'> {
@@ -105,15 +106,6 @@ function connectHost(published: string, bind: string): string {
   return published === here || published === here.split('.')[0] ? '127.0.0.1' : published;
 }
 
-async function httpOk(url: string, timeoutMs: number, init?: RequestInit): Promise<{ ok: boolean; status: number; body: string }> {
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { ok: res.ok, status: res.status, body: await res.text() };
-  } catch {
-    return { ok: false, status: 0, body: '' };
-  }
-}
-
 /**
  * A model's vLLM server running as a Slurm job: submitted with sbatch, reached over HTTP from this machine,
  * kept alive by a heartbeat file that a keeper process of this one refreshes, and ended with scancel.
@@ -179,15 +171,8 @@ export class SlurmServer implements ModelServer {
     return tailFile(this.spec.logFile, n);
   }
 
-  async version(): Promise<string | null> {
-    const r = await httpOk(`${this.baseUrl}/version`, 5000);
-    if (!r.ok) return null;
-    try {
-      const v = (JSON.parse(r.body) as { version?: unknown }).version;
-      return typeof v === 'string' ? v : null;
-    } catch {
-      return null;
-    }
+  version(): Promise<string | null> {
+    return serverVersion(this.baseUrl);
   }
 
   /**
