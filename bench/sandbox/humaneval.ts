@@ -13,7 +13,7 @@ import { availableParallelism, cpus, release } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createSandbox, type Sandbox } from '@evalgraph/sandbox';
-import { humanevalProgram, runHarness } from '@evalgraph/scoring/src/code';
+import { humanevalProgram, runHarness } from '@evalgraph/scoring';
 
 interface Task {
   id: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetConfig, loadNamed, type DatasetRecord, type EvalRequest, type EvalResponse } from '@evalgraph/core';
-import type { Backend, CellRequestOptions, RequestSource, RunStats } from '@evalgraph/inference/src/types';
+import type { Backend, CellRequestOptions, RequestSource, RunStats } from '@evalgraph/inference';
 import { runCell, type CellInput } from '../src/runner/run-cell';
 
 const REPO = path.resolve(__dirname, '../../..');

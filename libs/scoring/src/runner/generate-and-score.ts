@@ -1,5 +1,5 @@
 import { SampleResult, type DatasetRecord, type EvalRequest, type EvalResponse } from '@evalgraph/core';
-import type { Backend, CellRequestOptions, RequestSource, RunStats } from '@evalgraph/inference/src/types';
+import type { Backend, CellRequestOptions, RequestSource, RunStats } from '@evalgraph/inference';
 import pLimit from 'p-limit';
 import type { SampleRequests, Scorer, ScoringContext } from '../types';
 import type { ResultsSink } from './results-sink';

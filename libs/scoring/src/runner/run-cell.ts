@@ -17,7 +17,7 @@ import {
   type Outcome,
   type Preset,
 } from '@evalgraph/core';
-import type { Backend, RunStats } from '@evalgraph/inference/src/types';
+import type { Backend, RunStats } from '@evalgraph/inference';
 import { resolveStripThinking } from '../exact-match';
 import { scorerFor } from '../registry';
 import type { ScoringContext, ScoringServices } from '../types';
