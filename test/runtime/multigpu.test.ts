@@ -23,7 +23,18 @@ const events = (): StartEvent[] => {
   const f = join(ws.root, 'standin-events.jsonl');
   return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StartEvent) : [];
 };
-const leftovers = () => execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(STANDIN_DIR) || (l.includes('evalgraph-watchdog') && l.includes(ws.root)));
+/** Whether a stand-in was started for this file's workspace: other test files run stand-ins of their own meanwhile. */
+const ofThisWorkspace = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(ws.root);
+  } catch {
+    return false; // gone already
+  }
+};
+const leftovers = () =>
+  execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => (l.includes(STANDIN_DIR) && ofThisWorkspace(Number(l.trim().split(/\s+/)[0]))) || (l.includes('evalgraph-watchdog') && l.includes(ws.root)));
 
 function nxRun(project: string, env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
   const child = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static'], {

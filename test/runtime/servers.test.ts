@@ -46,9 +46,36 @@ const evaluate = (project: string, extra: Record<string, string> = {}, ...args: 
   ws.nx(['run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static', ...args], standinEnv(extra));
 
 /** Processes of the stand-in or its watchdog still alive anywhere on the machine (from this workspace). */
+/** Whether a process was started for this file's workspace: other test files run stand-ins of their own meanwhile. */
+function ofThisWorkspace(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(eventsFile());
+  } catch {
+    return false; // gone already
+  }
+}
 function leftovers(): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => l.includes(STANDIN_DIR) || (l.includes('evalgraph-watchdog') && l.includes(ws.root)));
+  return ps.split('\n').filter((l) => (l.includes(STANDIN_DIR) && ofThisWorkspace(Number(l.trim().split(/\s+/)[0]))) || (l.includes('evalgraph-watchdog') && l.includes(ws.root)));
+}
+/** The Nx batch worker under `nxPid` (not another test file's). */
+function batchWorkerOf(nxPid: number): number | undefined {
+  const rows = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
+  const mine = new Set([nxPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) {
+      if (mine.has(r.pid) || !mine.has(r.ppid)) continue;
+      mine.add(r.pid);
+      grew = true;
+    }
+  }
+  return rows.find((r) => mine.has(r.pid) && r.args.includes('run-batch'))?.pid;
 }
 async function waitNoLeftovers(ms = 8000): Promise<string[]> {
   const end = Date.now() + ms;
@@ -137,10 +164,10 @@ describe('vLLM runtime through Nx, against the stand-in vLLM', () => {
     // Up to 64 requests are in flight (the preset's concurrency), each answered after 1 s.
     while (gen().length < 140 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(gen().length).toBeGreaterThanOrEqual(140);
-    const batch = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').find((l) => l.includes('run-batch') && l.includes(ws.root.split('/').pop()!)) ?? execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').find((l) => l.includes('run-batch'));
+    const batch = batchWorkerOf(nx.pid!);
     expect(batch, 'the batch task process').toBeDefined();
     const killedAt = Date.now();
-    process.kill(Number(batch!.trim().split(/\s+/)[0]), 'SIGKILL');
+    process.kill(batch!, 'SIGKILL');
     await exited;
     expect(await waitNoLeftovers()).toEqual([]);
     // Requests answered well before the kill were cached; none of them may be sent again.
