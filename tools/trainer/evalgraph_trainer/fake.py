@@ -7,7 +7,7 @@ import os
 import struct
 import sys
 
-from .job import Progress, read_examples, total_steps
+from .job import Progress, finish, read_examples, total_steps
 
 
 def _digest(*parts):
@@ -93,8 +93,6 @@ def run(job):
         "examples": len(examples),
         "steps": steps,
         "loss_curve": curve,
-        "first_loss": curve[0]["loss"],
-        "final_loss": curve[-1]["loss"],
         "tokens": 0,
         "tokens_per_s": None,
         "wall_s": None,
@@ -102,12 +100,5 @@ def run(job):
         "peak_gpu_memory_gib": None,
         "gpu": None,
         "versions": {"python": sys.version.split()[0]},
-        "batch_size": job["batch_size"],
-        "gradient_accumulation": job["gradient_accumulation"],
-        "precision": job["precision"],
     }
-    with open(job["metrics_file"], "w", encoding="utf-8") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-        f.write("\n")
-    progress.emit("done", steps=steps, final_loss=curve[-1]["loss"], adapter_bytes=metrics["adapter_bytes"])
-    return metrics
+    return finish(job, progress, metrics)

@@ -1,12 +1,11 @@
 """LoRA fine-tuning with transformers + peft: a plain training loop (loss on the assistant's tokens only), progress
 events per optimizer step, the adapter in peft's layout, and the figures a person needs (loss curve, tokens/s,
 peak GPU memory, adapter size) in metrics.json."""
-import json
 import os
 import sys
 import time
 
-from .job import Progress, batches, build_example, lr_multiplier, read_examples, total_steps
+from .job import Progress, batches, build_example, finish, lr_multiplier, read_examples, total_steps
 
 STANDIN_PREFIX = "gpu-standin/"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -154,8 +153,6 @@ def run(job):
         "examples": len(encoded),
         "steps": steps,
         "loss_curve": curve,
-        "first_loss": curve[0]["loss"],
-        "final_loss": curve[-1]["loss"],
         "tokens": tokens_total,
         "tokens_per_s": round(tokens_total / wall, 1) if wall > 0 else None,
         "wall_s": round(wall, 2),
@@ -164,12 +161,5 @@ def run(job):
         "peak_gpu_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 3),
         "gpu": torch.cuda.get_device_name(0),
         "versions": {"python": sys.version.split()[0], "torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
-        "batch_size": job["batch_size"],
-        "gradient_accumulation": job["gradient_accumulation"],
-        "precision": job["precision"],
     }
-    with open(job["metrics_file"], "w", encoding="utf-8") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-        f.write("\n")
-    progress.emit("done", steps=steps, final_loss=metrics["final_loss"], adapter_bytes=adapter_bytes)
-    return metrics
+    return finish(job, progress, metrics)

@@ -108,3 +108,20 @@ class Progress:
         tps = self.tokens / elapsed if elapsed > 0 else 0.0
         eta = elapsed / step * (self.total - step) if step else None
         self.emit("step", step=step, total_steps=self.total, loss=round(loss, 6), lr=lr, tokens_per_s=round(tps, 1), elapsed_s=round(elapsed, 2), eta_s=None if eta is None else round(eta, 1))
+
+
+def finish(job, progress, metrics):
+    """Adds the fields every trainer reports (loss ends, batch settings), writes metrics.json and says done."""
+    curve = metrics["loss_curve"]
+    metrics.update(
+        first_loss=curve[0]["loss"],
+        final_loss=curve[-1]["loss"],
+        batch_size=job["batch_size"],
+        gradient_accumulation=job["gradient_accumulation"],
+        precision=job["precision"],
+    )
+    with open(job["metrics_file"], "w", encoding="utf-8") as f:
+        json.dump(metrics, f, indent=2, sort_keys=True)
+        f.write("\n")
+    progress.emit("done", steps=metrics["steps"], final_loss=metrics["final_loss"], adapter_bytes=metrics["adapter_bytes"])
+    return metrics
