@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { sourceAliases } from './test/helpers/source-aliases.mjs';
+
+const root = new URL('.', import.meta.url).pathname;
 
 export default defineConfig({
+  resolve: { alias: sourceAliases(root) },
   test: {
+    globalSetup: ['test/helpers/build-setup.ts'],
     include: ['libs/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'tools/plugins/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/chaos/**'],
     testTimeout: 120_000,

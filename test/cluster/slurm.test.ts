@@ -119,14 +119,17 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
   async function startRun(project: string) {
     const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, ...standin({ STANDIN_LATENCY_MS: '1000' }) };
     const answeredBefore = jsonLines(requests()).length;
+    // Jobs an earlier test left are not this run's: each test judges only the jobs its own run submitted.
+    const before = new Set(queue().split('\n').filter(Boolean).map((l) => l.split(' ')[0]));
     const nx = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static'], { cwd: ws.root, env, stdio: 'ignore', detached: true });
     const exited = new Promise<void>((r) => nx.on('exit', () => r()));
     const deadline = Date.now() + 90_000;
-    const running = () => queue().split('\n').filter((l) => l.endsWith('RUNNING')).length;
+    const ours = () => queue().split('\n').filter((l) => l && !before.has(l.split(' ')[0]));
+    const running = () => ours().filter((l) => l.endsWith('RUNNING')).length;
     const answered = () => jsonLines<{ path: string; probe?: boolean }>(requests()).slice(answeredBefore).filter((l) => !l.probe).length;
     while ((running() < 2 || answered() === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(running()).toBe(2);
-    const jobs = queue().split('\n').map((l) => l.split(' ')[0]);
+    const jobs = ours().map((l) => l.split(' ')[0]);
     return { pid: nx.pid!, exited, jobs, left: () => queue().split('\n').filter((l) => jobs.includes(l.split(' ')[0])) };
   }
 

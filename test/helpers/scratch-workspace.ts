@@ -46,7 +46,7 @@ export function scratchWorkspace(opts: { pipelines?: Record<string, string> } = 
   mkdirSync(join(nm, '@evalgraph'));
   for (const lib of readdirSync(join(root, 'libs'))) symlinkSync(join(root, 'libs', lib), join(nm, '@evalgraph', lib));
   symlinkSync(join(root, 'tools', 'evalgraph-plugin'), join(nm, '@evalgraph', 'plugin'));
-  writeFileSync(join(root, '.gitignore'), 'node_modules\n.nx\n.evalgraph\nresults\n');
+  writeFileSync(join(root, '.gitignore'), 'node_modules\n.nx\n.evalgraph\nresults\ndist\n');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');

@@ -1,6 +1,7 @@
 // Gold and known-wrong answers through the code scorers and the real sandbox, read straight from the
-// dataset mirror. Full HumanEval (164) and MBPP+ (378) always; HumanEval+ and MBPP run every 4th task
-// unless EVALGRAPH_FULL_CODE_TESTS=1 (full sets and timings: libs/sandbox/README.md).
+// dataset mirror. Full HumanEval (164) always; MBPP+, HumanEval+ and MBPP run every 4th task unless
+// EVALGRAPH_FULL_CODE_TESTS=1 (full sets and timings: libs/sandbox/README.md). MBPP+ in full took 38-44 s alone
+// and over 120 s inside a loaded CI run, where it timed out.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DatasetRecord, SampleResult } from '@evalgraph/core';
@@ -59,14 +60,14 @@ describe.runIf(HAVE_BWRAP && hasMirrorFile('humaneval/HumanEval.jsonl.gz'))('Hum
 describe.runIf(HAVE_BWRAP && hasMirrorFile('mbppplus/MbppPlus.jsonl.gz'))('MBPP+ (evalplus differential testing)', () => {
   const records = mbppPlusRecords();
 
-  it('passes 378/378 canonical solutions on base and plus inputs', async () => {
+  it(`passes canonical solutions on base and plus inputs (${FULL ? 'all 378' : 'every 4th task'})`, async () => {
     expect(records).toHaveLength(378);
     // evalplus checks its ground truth without sanitize(); the sanitizer (applied to model output)
     // drops generator helpers, which is covered below.
     // The per-input time limit is relative to the canonical solution's own time, measured at another moment;
     // on a loaded 2-core machine heavy inputs (Mbpp/255) can cross it. Correctness is what this test is about.
     const ctx = codeContext('mbppplus', 'code-evalplus', { sandbox, scorerOptions: { sanitize: false, min_time_limit_s: 30, gt_time_limit_factor: 20 } });
-    const rs = await scoreOracle(evalplusScorer, ctx, records, 'answer');
+    const rs = await scoreOracle(evalplusScorer, ctx, subset(records), 'answer');
     expect(failures(rs, 'pass_plus', 1)).toEqual([]);
     expect(failures(rs, 'pass_base', 1)).toEqual([]);
     const m = evalplusScorer.aggregate(rs, ctx);
@@ -74,7 +75,7 @@ describe.runIf(HAVE_BWRAP && hasMirrorFile('mbppplus/MbppPlus.jsonl.gz'))('MBPP+
       ['pass@1_plus', 1],
       ['pass@1_base', 1],
     ]);
-  });
+  }, 300_000);
 
   it('fails known-wrong answers and reproduces evalplus sanitize() on a generator helper', async () => {
     const ctx = codeContext('mbppplus', 'code-evalplus', { sandbox });

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The evalgraph CLI: doctor, cache, schemas. TypeScript sources are compiled on the fly, as Nx does for the plugin.
+// The evalgraph CLI: doctor, cache, schemas. Runs the compiled sources, recompiling what changed first (bin/build.js).
 'use strict';
-require('@swc-node/register');
-require('../src/cli/main.ts').main(process.argv.slice(2)).then(
+require('./build').ensureBuilt();
+require('../dist/cli/main.js').main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     console.error(e && e.stack ? e.stack : String(e));

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -59,11 +60,13 @@ describe('generators.json', () => {
     expect(JSON.parse(readFileSync(join(PLUGIN, 'package.json'), 'utf8')).generators).toBe('./generators.json');
     for (const name of ['model', 'dataset', 'pipeline']) {
       const entry = collection.generators[name];
-      expect(typeof (await import(join(PLUGIN, entry.factory))).default, name).toBe('function');
+      // "./compiled.js#<export>": the shim that compiles what changed and hands over dist/ (bin/build.js).
+      const [file, exportName] = entry.factory.split('#');
+      expect(typeof (createRequire(__filename)(join(PLUGIN, file)) as Record<string, unknown>)[exportName], name).toBe('function');
       const schema = JSON.parse(readFileSync(join(PLUGIN, entry.schema), 'utf8')) as { properties: Record<string, unknown>; required: string[] };
       expect(Object.keys(schema.properties).sort(), name).toEqual(Object.keys(options[name].shape).sort());
       expect(schema.required, name).toContain('name');
-      expect(existsSync(join(PLUGIN, dirname(entry.factory), 'files')), name).toBe(true);
+      expect(existsSync(join(PLUGIN, 'dist/generators', name, 'files')), name).toBe(true);
     }
   });
 });
