@@ -28,7 +28,7 @@ step() {
   override="GPU_LIMIT_${1//-/_}"
   limit=${!override:-$limit}
   shift 2
-  if [ -n "${GPU_VALIDATE_STEPS:-}" ] && [ "$name" != unpack ] && [[ " $GPU_VALIDATE_STEPS " != *" $name "* ]]; then return 0; fi
+  if [ -n "${GPU_VALIDATE_STEPS:-}" ] && [ "$name" != unpack ] && [ "$name" != build ] && [[ " $GPU_VALIDATE_STEPS " != *" $name "* ]]; then return 0; fi
   t0=$(date +%s%N)
   echo "== $(date -u +%H:%M:%S) $name: $*"
   timeout -k 10 "$limit" "$@" >"$logs/$name.log" 2>&1
@@ -58,6 +58,8 @@ leftovers() {
 step unpack 120 tools/device/unpack.sh
 # shellcheck disable=SC1091
 . "${EVALGRAPH_DEVICE_HOME:-/tmp/evalgraph-device}/env.sh"
+# The libs load from their compiled dist/ (gitignored, so not in the working tree that travels): build it here.
+step build 120 node tools/evalgraph-plugin/bin/build.js
 step standin-tests 120 python3 -m unittest discover -v -s tools/gpu-standin/tests -t tools/gpu-standin
 step english-module 60 node -e "require('@swc-node/register'); const m = require('./libs/inference/src/english-filter.ts'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
 step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --out "$logs/filter.json"
