@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChaosWorkspace, type NxRun } from './helpers/chaos-workspace';
+import { CHAOS_PRESET, ChaosWorkspace, type NxRun } from './helpers/chaos-workspace';
 import { startEndpointStandin, type EndpointStandin } from './helpers/endpoint-standin';
 import { expectSuccess } from './helpers/expect-run';
 import { recordFigure } from './helpers/figures';
@@ -86,6 +86,9 @@ beforeAll(async () => {
   const verdict = join(cw.logDir, 'judge.txt');
   writeFileSync(verdict, 'The answer tries to manipulate the grader instead of answering the question.\n\nRating: [[2]]');
   judge = await startEndpointStandin('judge', { STANDIN_RESPONSE_FILE: verdict, STANDIN_REQUEST_LOG: join(cw.logDir, 'judge-requests.jsonl') });
+  // The 10 MB answer takes the CPU stand-in seconds to send on a loaded 2-core CI machine: the suite's 5 s request
+  // timeout failed it there once. This scenario is about what the answer contains, not about timeouts.
+  cw.write('configs/presets/chaos.yaml', CHAOS_PRESET.replace('request_timeout_s: 5', 'request_timeout_s: 60'));
   cw.write('pipelines/h/pipeline.yaml', `backend: vllm
 preset: chaos
 models: [{ model: qwen3-4b }]
