@@ -20,6 +20,8 @@ export * from './schemas/requests';
 export * from './schemas/results';
 export * from './workspace';
 export * from './source-probe';
+export * from './schemas/storage';
+export * from './storage';
 export * from './train-run';
 export * from './jsonl';
 export * from './stats';

@@ -4,12 +4,13 @@ import { Preset } from './schemas/preset';
 import { GpuProfile } from './schemas/gpu';
 import { DatasetConfig } from './schemas/dataset';
 import { PipelineConfig } from './schemas/pipeline';
+import { StorageConfig } from './schemas/storage';
 import { ContaminationReport, SftExample, TrainConfig, TrainDataConfig, TrainDataManifest, TrainMetrics, TrainRunFile } from './schemas/train';
 import { SampleResult, MetricsFile, RunFile } from './schemas/results';
 import { DatasetRecord, PreparedManifest } from './schemas/records';
 
 /** Config schemas describe what a user writes (defaults optional); result schemas what evalgraph writes. */
-const CONFIG = { model: ModelConfig, preset: Preset, gpu: GpuProfile, dataset: DatasetConfig, pipeline: PipelineConfig, 'train-data': TrainDataConfig, train: TrainConfig } as const;
+const CONFIG = { model: ModelConfig, preset: Preset, gpu: GpuProfile, dataset: DatasetConfig, pipeline: PipelineConfig, 'train-data': TrainDataConfig, train: TrainConfig, storage: StorageConfig } as const;
 const RESULT = { sample: SampleResult, metrics: MetricsFile, run: RunFile, 'dataset-record': DatasetRecord, 'prepared-manifest': PreparedManifest, 'sft-example': SftExample, 'train-data-manifest': TrainDataManifest, contamination: ContaminationReport, 'train-metrics': TrainMetrics, 'train-run': TrainRunFile } as const;
 
 /** Every JSON Schema evalgraph publishes, keyed by file name (e.g. "model.schema.json"). */

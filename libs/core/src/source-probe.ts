@@ -12,13 +12,13 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * different every time. So a prepare that could not fetch its source is never restored from cache: the next run
  * tries again, while a dataset whose files are here keeps one hash and is cached as before.
  */
-export function sourceProbeCommand(config: DatasetConfig): string {
+export function sourceProbeCommand(config: DatasetConfig, downloadsDir: string = DOWNLOADS_DIR): string {
   const mirrorFiles = config.source.files.map((f) => quote(f.mirror_path)).join(' ');
   const cachedFiles = config.source.files.map((f) => quote(f.sha256)).join(' ');
   const fromConfig = config.mirror ? `[ -z "$m" ] && [ -d ${quote(config.mirror)} ] && m=${quote(config.mirror)}; ` : '';
   return (
     `m="\${EVALGRAPH_DATA_MIRROR:-}"; ${fromConfig}` +
-    `{ if [ -n "$m" ]; then cd "$m" && wc -c -- ${mirrorFiles}; else cd ${DOWNLOADS_DIR} && wc -c -- ${cachedFiles}; fi; } 2>/dev/null` +
+    `{ if [ -n "$m" ]; then cd "$m" && wc -c -- ${mirrorFiles}; else cd ${quote(downloadsDir)} && wc -c -- ${cachedFiles}; fi; } 2>/dev/null` +
     ` || echo "absent $$ $(date +%s%N)"`
   );
 }

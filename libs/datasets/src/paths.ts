@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { CONFIG_PATHS, DOWNLOADS_DIR } from '@evalgraph/core';
+import { CONFIG_PATHS, storageLayout } from '@evalgraph/core';
 
 /** Where `prepare` writes a dataset's canonical JSONL, manifest and aux files. */
 export function preparedDir(root: string, name: string): string {
   return join(root, '.evalgraph', 'prepared', name);
 }
 
-/** The download cache: raw source files named by their sha256. */
+/** The download cache: raw source files named by their sha256, under .evalgraph/ or the storage path. */
 export function downloadsDir(root: string): string {
-  return join(root, DOWNLOADS_DIR);
+  return storageLayout(root).downloads;
 }
 
 /** The config file of a dataset, relative to the workspace root (for messages). */

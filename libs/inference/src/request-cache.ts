@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EvalResponse, hashValue, sha256, stableStringify } from '@evalgraph/core';
+import { EvalResponse, hashValue, sha256, stableStringify, storageLayout } from '@evalgraph/core';
 
-/** Where a workspace's request cache lives. */
+/** Where a workspace's request cache lives: .evalgraph/ or the storage path (configs/storage.yaml). */
 export function requestCacheFile(workspaceRoot: string): string {
-  return join(workspaceRoot, '.evalgraph', 'request-cache.sqlite');
+  return storageLayout(workspaceRoot).requestCache;
 }
 
 /**

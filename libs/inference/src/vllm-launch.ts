@@ -1,3 +1,4 @@
+import { storageLayout } from '@evalgraph/core';
 import { ServerStartError } from './errors';
 import { freePort, resolveVllmExecutable } from './proc';
 import { ManagedServer, type ServerLaunch } from './server';
@@ -26,6 +27,12 @@ export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOption
   const env: NodeJS.ProcessEnv = { ...opts.env, ...setup.env };
   const logitsProcessors = setup.logitsProcessors;
   if (opts.devices?.length) env.CUDA_VISIBLE_DEVICES = opts.devices.join(',');
+  // configs/storage.yaml with a path: weights and vLLM's compile/CUDA-graph caches persist there, so a later session
+  // or another machine starts warm; one cache root per model and preset (the server's mode-independent flags).
+  const storage = storageLayout(spec.workspaceRoot);
+  if (storage.hfHome) env.HF_HOME = storage.hfHome;
+  const vllmCache = storage.vllmCacheRoot(`${spec.modelName}--${spec.presetName}`);
+  if (vllmCache) env.VLLM_CACHE_ROOT = vllmCache;
   const args = buildVllmServeArgs({
     modelName: spec.modelName,
     model: spec.model,

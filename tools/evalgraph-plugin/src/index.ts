@@ -1,5 +1,6 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
-import { ConfigError, declaredCells, isBackendPlugin, isFormatPlugin, listConfigs, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
+import { relative, isAbsolute } from 'node:path';
+import { ConfigError, DOWNLOADS_DIR, storageLayout, declaredCells, isBackendPlugin, isFormatPlugin, listConfigs, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
 import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
@@ -14,6 +15,7 @@ export const createNodes: CreateNodes = [
   '{configs/models/*/model.yaml,configs/datasets/*/dataset.yaml,pipelines/*/pipeline.yaml,configs/train-data/*.yaml,configs/train/*.yaml}',
   (files, _options, context) => {
     const root = context.workspaceRoot;
+    const downloads = downloadsForProbe(root);
     const datasetCache = new Map<string, DatasetConfig | undefined>();
     const datasetOf = (d: string) => {
       if (!datasetCache.has(d)) datasetCache.set(d, tryLoad(root, 'dataset', d, []).value);
@@ -34,7 +36,7 @@ export const createNodes: CreateNodes = [
         result = { projects: { [`configs/models/${m[2]}`]: modelProject(root, m[2], model?.chat_template) } };
       } else if (m?.[3]) {
         const config = datasetOf(m[3]);
-        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], config, findPlugin(root, config?.format, (f) => !isFormatPlugin(f))) } };
+        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], config, findPlugin(root, config?.format, (f) => !isFormatPlugin(f)), downloads) } };
       } else if (m?.[5]) {
         // A broken config still gets its project (depending on every dataset); its prepare prints the problem.
         const known = listConfigs(root, 'dataset');
@@ -64,5 +66,16 @@ export const createNodes: CreateNodes = [
     });
   },
 ];
+
+/** The download cache as the prepare probes name it (relative inside the workspace); a broken storage.yaml fails check. */
+function downloadsForProbe(root: string): string {
+  try {
+    const rel = relative(root, storageLayout(root).downloads);
+    return rel.startsWith('..') || isAbsolute(rel) ? storageLayout(root).downloads : rel;
+  } catch (e) {
+    if (e instanceof ConfigError) return DOWNLOADS_DIR;
+    throw e;
+  }
+}
 
 export const name = '@evalgraph/plugin';

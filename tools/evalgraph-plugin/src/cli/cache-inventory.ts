@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { downloadsDir, preparedDir } from '@evalgraph/datasets';
 import { RequestCache, artifactsDir, leaseDbFile, readLeases, requestCacheFile, type RequestCacheStats } from '@evalgraph/inference';
+import { storageLayout } from '@evalgraph/core';
 import { diskUsage, formatBytes, listDir } from './disk-usage';
 
 /** The caches evalgraph keeps, by the name `--only` takes. */
@@ -70,9 +71,30 @@ export async function nxLocations(root: string): Promise<NxLocations> {
   } catch {
     // Nx is not installed beside this workspace: the rules above are Nx's for a configured cacheDirectory
   }
-  const workspaceDataDir = abs(process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY ?? '.nx/workspace-data');
+  // This CLI is not started by Nx, so .env.local (where `evalgraph storage apply` puts NX_CACHE_DIRECTORY) is unread.
+  if (!process.env.NX_CACHE_DIRECTORY) {
+    const fromStorage = storageNxCache(root);
+    if (fromStorage) cacheDir = fromStorage;
+  }
+  const workspaceDataDir = abs(process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY ?? storageNxData(root) ?? '.nx/workspace-data');
   const max = process.env.NX_MAX_CACHE_SIZE ?? nxJson.maxCacheSize;
   return { cacheDir, workspaceDataDir, maxCacheSize: max === undefined ? null : String(max) };
+}
+
+function storageNxCache(root: string): string | null {
+  try {
+    return storageLayout(root).nxCacheDirectory;
+  } catch {
+    return null; // a broken configs/storage.yaml is reported by check and `evalgraph storage show`
+  }
+}
+
+function storageNxData(root: string): string | undefined {
+  try {
+    return storageLayout(root).nxWorkspaceDataDirectory ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Nx names a cache entry by its task hash, a string of digits (its terminal outputs live in terminalOutputs/). */

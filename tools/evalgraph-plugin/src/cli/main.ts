@@ -13,6 +13,8 @@ const USAGE = `usage: evalgraph <command>
   slurm up [--gpus N]    start a local one-node Slurm (munged, slurmctld, slurmd; N fake GPUs, default 2; root)
                          under .evalgraph/slurm, for pipelines with scheduler: slurm on this machine
   slurm down             cancel its jobs, stop its daemons, remove .evalgraph/slurm
+  storage show | apply   where prepared data, adapters, results, the request cache and model caches live
+                         (configs/storage.yaml); apply writes what Nx must start with into .env.local
   schemas [--check]      regenerate configs/schema/*.json from the zod schemas (--check: fail if stale)
   plan [--json] (run-many | affected) [nx options]
                          what that nx command would do, run nothing: the cells that miss Nx's cache, the servers
@@ -55,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./slurm-cluster')).slurm(root, sub, rest);
     case 'ci':
       return (await import('./ci')).ci(root, sub, rest);
+    case 'storage':
+      return (await import('./storage')).storage(root, sub);
     case undefined:
     case '--help':
     case 'help':

@@ -9,10 +9,10 @@ export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
  * A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. `config` is undefined
  * when the dataset file does not load (prepare then fails with that file's error); `format`: its format plugin, if any.
  */
-export function datasetProject(name: string, config: DatasetConfig | undefined, format: ResolvedPlugin | null = null): ProjectConfiguration {
+export function datasetProject(name: string, config: DatasetConfig | undefined, format: ResolvedPlugin | null = null, downloads?: string): ProjectConfiguration {
   const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
   // Whether the source files are on this machine: an unreachable source is never a cache hit (sourceProbeCommand).
-  const source = config ? [{ runtime: sourceProbeCommand(config) }] : [];
+  const source = config ? [{ runtime: sourceProbeCommand(config, downloads) }] : [];
   return {
     root: `configs/datasets/${name}`,
     name: `dataset-${name}`,

@@ -74,6 +74,11 @@ export function pipelineProjects(
       '{workspaceRoot}/libs/core/src/**/*',
       '{workspaceRoot}/libs/scoring/src/plugins/**/*',
       '{workspaceRoot}/tools/evalgraph-plugin/src/executors/check/**/*',
+      // check compares the storage setting with Nx's cache location (storageMismatch): either changing re-runs it.
+      { fileset: '{workspaceRoot}/configs/storage.yaml', includeIgnored: true },
+      { env: 'NX_CACHE_DIRECTORY' },
+      { env: 'NX_WORKSPACE_DATA_DIRECTORY' },
+      { env: 'NX_SELF_HOSTED_REMOTE_CACHE_SERVER' },
       NOT_DOCS,
       externalDeps,
       // check loads every plugin the datasets name, so fixing a broken plugin must re-run it.

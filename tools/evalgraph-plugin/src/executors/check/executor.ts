@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { isBackendPlugin, isUserFacingError, loadNamed, resolvePipeline } from '@evalgraph/core';
+import { isBackendPlugin, isUserFacingError, loadNamed, resolvePipeline, storageLayout, storageMismatch } from '@evalgraph/core';
 import { loadDatasetPlugins, loadPlugin, type LoadedPlugin } from '@evalgraph/scoring';
 import { reportError } from '../../shared/report-error';
 
@@ -13,6 +13,13 @@ export default async function checkExecutor(options: { pipeline: string; broken?
     if (options.broken) {
       // Nx built this run's graph while a config was broken, so the tasks waiting on this one are placeholders.
       console.error(`pipeline ${options.pipeline}: its configs are valid now, but this run's graph was built while one was broken — run the command again`);
+      return { success: false };
+    }
+    // Results, prepared data and adapters go where Nx's cache is: a run that would put them elsewhere than
+    // configs/storage.yaml says stops here, before any server starts.
+    const mismatch = storageMismatch(storageLayout(context.root));
+    if (mismatch) {
+      console.error(mismatch);
       return { success: false };
     }
     let pluginErrors = 0;
