@@ -1,4 +1,5 @@
-import type { ModelMode } from '@evalgraph/core';
+import { readdirSync } from 'node:fs';
+import { storageLayout, type ModelMode } from '@evalgraph/core';
 import { InferenceClient } from './client';
 import { buildRequestBody } from './modes';
 import { GpuSampler, nvidiaSmiPath, queryGpus } from './nvidia-smi';
@@ -21,12 +22,31 @@ export interface CoverageResult {
   reason: string;
   server: { kind: string; version: string | null; command: string[] | null };
   checks: {
-    load: { status: CheckStatus; seconds: number | null; detail: string };
+    /**
+     * `cache`: whether this start found vLLM's compile/CUDA-graph cache of its model and preset on the storage path
+     * (warm) or an empty one (cold); unknown without `model_caches` storage (docs/storage.md). Cold and warm starts
+     * are reported under their own label, never averaged.
+     */
+    load: { status: CheckStatus; seconds: number | null; detail: string; cache?: StartCache };
     warmup: { status: CheckStatus; seconds: number | null; detail: string };
     generate: { status: CheckStatus; requests: number; completionTokens: number; seconds: number | null; tokensPerSecond: number | null; thresholdTokensPerSecond: number; detail: string };
     memory: { status: CheckStatus; peakGiB: number | null; fraction: number | null; thresholdFraction: number; detail: string };
     shutdown: { status: CheckStatus; graceful: boolean | null; portClosed: boolean | null; gpuReleased: boolean | null; detail: string };
   };
+}
+
+/** A server start's compile-cache state, from the storage path's VLLM_CACHE_ROOT of the model and preset. */
+export type StartCache = 'cold' | 'warm' | 'unknown';
+
+/** Whether a server of this spec starts with a filled VLLM_CACHE_ROOT (what vLLM writes there on its first start). */
+export function startCache(spec: ServerSpec): StartCache {
+  const root = storageLayout(spec.workspaceRoot).vllmCacheRoot(`${spec.modelName}--${spec.presetName}`);
+  if (!root) return 'unknown';
+  try {
+    return readdirSync(root).length > 0 ? 'warm' : 'cold';
+  } catch {
+    return 'cold';
+  }
 }
 
 export interface CoverageOptions {
@@ -90,15 +110,16 @@ export async function runCoverage(opts: CoverageOptions): Promise<CoverageResult
   const failures: string[] = [];
   sampler.start();
   try {
+    const cache = startCache(spec);
     const t0 = performance.now();
     try {
       pool.register(spec, 1);
       server = await pool.acquire(spec);
-      result.checks.load = { status: 'passed', seconds: (performance.now() - t0) / 1000, detail: `ready at ${server.baseUrl}` };
+      result.checks.load = { status: 'passed', seconds: (performance.now() - t0) / 1000, detail: `ready at ${server.baseUrl}`, cache };
       const version = await server.version();
       result.server = { kind: serverKind(version), version, command: server.command };
     } catch (e) {
-      result.checks.load = { status: 'failed', seconds: (performance.now() - t0) / 1000, detail: (e as Error).message };
+      result.checks.load = { status: 'failed', seconds: (performance.now() - t0) / 1000, detail: (e as Error).message, cache };
       failures.push('load failed');
       throw e;
     }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCoverage } from '../src/coverage';
@@ -68,7 +68,27 @@ describe('coverage', () => {
     expect(r.checks.memory.status).toBe('not measured');
     expect(r.server.kind).toContain('stand-in');
     expect(r.reason).toContain('no GPU');
+    expect(r.checks.load.cache).toBe('unknown');
     expect(processesMatching(name)).toEqual([]);
+  });
+
+  it('with a storage path, labels the first start cold and the next warm (VLLM_CACHE_ROOT filled by the first)', async () => {
+    const ws = tempRoot('evalgraph-cov-storage-');
+    try {
+      mkdirSync(join(ws.root, 'configs'));
+      writeFileSync(join(ws.root, 'configs/storage.yaml'), `kind: path\npath: ${join(ws.root, 'volume')}\n`);
+      const name = `cov-store-${Math.random().toString(36).slice(2, 6)}`;
+      const s = { ...spec(ws.root, name), preset: preset({ gpu_memory_utilization: 0.1 }) };
+      const env = { ...process.env, PATH: `${STANDIN_DIR}${delimiter}/usr/bin:/bin` };
+      const first = await runCoverage({ spec: s, requests: 2, maxTokens: 8, env });
+      const second = await runCoverage({ spec: s, requests: 2, maxTokens: 8, env });
+      expect([first.checks.load.cache, second.checks.load.cache]).toEqual(['cold', 'warm']);
+      for (const r of [first, second]) expect(r.checks.load.seconds).toBeGreaterThan(0);
+      expect(existsSync(join(ws.root, 'volume/vllm-cache', `${name}--balanced`, 'torch_compile_cache'))).toBe(true);
+      expect(processesMatching(name)).toEqual([]);
+    } finally {
+      ws.cleanup();
+    }
   });
 
   it('with a GPU (fake nvidia-smi) checks throughput, peak memory against 80% and the release after shutdown', async () => {

@@ -37,6 +37,8 @@ export default async function coverageExecutor(options: { model: string; presets
       const tps = r.checks.generate.tokensPerSecond;
       const mem = r.checks.memory.fraction;
       console.log(`${options.model} × ${presetName} on ${options.gpu}: ${r.status} — ${r.reason}`);
+      const load = r.checks.load;
+      if (load.seconds !== null) console.log(`  load ${load.seconds.toFixed(1)} s, ${load.cache === 'unknown' || !load.cache ? 'compile cache unknown (no storage path; docs/storage.md)' : `${load.cache} start (VLLM_CACHE_ROOT on the storage path ${load.cache === 'warm' ? 'filled by an earlier start' : 'empty'})`}`);
       console.log(`  tok/s ${tps === null ? 'not measured' : tps.toFixed(0)} (≥ ${r.checks.generate.thresholdTokensPerSecond}), peak memory ${mem === null ? 'not measured' : `${(mem * 100).toFixed(0)}%`} (< ${(r.checks.memory.thresholdFraction * 100).toFixed(0)}%), shutdown ${r.checks.shutdown.status}`);
     }
     return { success: results.every((r) => r.status !== 'failed') };
