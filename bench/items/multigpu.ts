@@ -97,7 +97,14 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
     const gpuS = stops.reduce((a, e) => a + (e.gpu_busy_ms ?? 0), 0) / 1000;
     const ideal = gpuS / n;
     const perModel = Object.fromEntries(SWEEP_MODELS.map((m) => [m.name, starts.filter((e) => e.model === m.name).length]));
-    runs.push({ gpus: n, makespan_s: makespan, gpu_s: gpuS, ideal_s: ideal, nx_wall_s: r.seconds, servers: starts.length, servers_per_model: perModel, devices: starts.map((e) => [e.model, e.cuda_visible_devices]) });
+    const t0 = Math.min(...starts.map((e) => e.time));
+    const at = (pid: number, event: string) => {
+      const x = ev.find((e) => e.pid === pid && e.event === event);
+      return x ? Math.round(x.time - t0) / 1000 : null;
+    };
+    // Each server's span (seconds from the first start) and GPU-busy time: where a makespan above ideal comes from.
+    const timeline = starts.map((s) => ({ model: s.model, devices: s.cuda_visible_devices, start: at(s.pid, 'start'), ready: at(s.pid, 'ready'), stop: at(s.pid, 'stop'), busy_s: (stops.find((e) => e.pid === s.pid)?.gpu_busy_ms ?? 0) / 1000 }));
+    runs.push({ gpus: n, makespan_s: makespan, gpu_s: gpuS, ideal_s: ideal, nx_wall_s: r.seconds, servers: starts.length, servers_per_model: perModel, devices: starts.map((e) => [e.model, e.cuda_visible_devices]), timeline });
     o.log(`  ${n} GPU(s): makespan ${makespan.toFixed(1)} s, ideal ${ideal.toFixed(1)} s (${(makespan / ideal).toFixed(3)}×), nx wall ${r.seconds.toFixed(1)} s, ${starts.length} servers`);
     rows.push(
       row({

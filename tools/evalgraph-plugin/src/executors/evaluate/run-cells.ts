@@ -68,11 +68,17 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
     groups.set(spec.key, g);
   }
   const backends = createBackends(root, signal);
-  const runGroup = async ({ spec: base, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
-    // One server for the base model and every adapter its cells ask for (cells of one model share the key).
+  // One server for the base model and every adapter its cells ask for (cells of one model share the key).
+  const withLora = ({ spec: base, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
     const lora = serverLora(cells.flatMap((c) => (c.adapter ? [c.adapter] : [])));
-    const spec = { ...base, ...(lora && { lora }) };
-    backends.register(spec, cells.length);
+    return { spec: { ...base, ...(lora && { lora }) }, cells };
+  };
+  const planned = [...groups.values()].map(withLora);
+  // Every model is registered before the first cell asks for a server: the pool gives each model its first server
+  // before any model a second one, so the model whose cells happen to be built first cannot take every spare GPU
+  // (bench item 6 saw one model take 7 of 8 GPUs for a few seconds of work each while five waited).
+  for (const g of planned) backends.register(g.spec, g.cells.length);
+  const runGroup = async ({ spec, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
     await Promise.all(
       cells.map(async (c) => {
         const lines: string[] = [];
@@ -104,7 +110,7 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   // "their batch ended before reaching them" and drops the worker's own error, so the reason must reach each task.
   let done = false;
   let stopped: unknown;
-  const all = Promise.all([...groups.values()].map(runGroup))
+  const all = Promise.all(planned.map(runGroup))
     .catch((e: unknown) => {
       stopped = e;
     })
