@@ -25,7 +25,7 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 interface Started { key: string; devices: number[]; gib: number; start: number; stop: number }
 
 /** A pool whose servers are plain objects (no processes); records every start and checks GPU memory at each one. */
-function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: string) => void } = {}) {
+function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: string) => void; startDelayMs?: number } = {}) {
   const started: Started[] = [];
   const overcommits: string[] = [];
   const live: Started[] = [];
@@ -35,7 +35,7 @@ function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: 
     leases,
     ...opts,
     start: async (s: ServerSpec, devices: number[]) => {
-      await tick();
+      await tick(opts.startDelayMs);
       const rec: Started = { key: s.key, devices, gib: serverMemoryGiB(s.preset, s.gpu), start: performance.now(), stop: Infinity };
       started.push(rec);
       live.push(rec);
@@ -132,6 +132,30 @@ describe('GPU lease on a host with 8 GPUs', () => {
 });
 
 describe('ServerPool on 8 GPUs (pretend servers)', () => {
+  it('starts another server of a model only when its waiting cells would outlast a server start', async () => {
+    // Two cells first (one server learns the rate), then eight short ones: with a 400 ms start they stay on that
+    // server; with a 1 ms start more servers take them.
+    const run = async (startDelayMs: number) => {
+      const { pool, started } = fakePool(`worth-${startDelayMs}`, { startDelayMs });
+      const s = modelSpec('qwen3-8b');
+      try {
+        pool.register(s, 10);
+        const cell = async () => {
+          const server = await pool.acquire(s);
+          await tick(20);
+          await pool.release(s, server);
+        };
+        await Promise.all([cell(), cell()]);
+        await Promise.all(Array.from({ length: 8 }, cell));
+      } finally {
+        await pool.closeAll();
+      }
+      return started.length;
+    };
+    expect(await run(400)).toBe(1);
+    expect(await run(1)).toBeGreaterThan(1);
+  });
+
   it('runs the six models at once on distinct GPUs, a TP-2 model on two, and never overcommits a GPU', async () => {
     const { pool, started, overcommits } = fakePool('p1');
     try {
