@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/helpers/sequencer.mjs';
 import { sourceAliases } from './test/helpers/source-aliases.mjs';
 
 const root = new URL('.', import.meta.url).pathname;
@@ -12,6 +13,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    sequence: { sequencer: LongestFirstSequencer },
     // Three workers on two cores: part of the suite's wall time is waiting (stand-in latency, server starts, sleeps
     // between faults). Measured in CI runs of 91 files: 3 workers 612 s, 4 workers 661 s.
     maxWorkers: 3,

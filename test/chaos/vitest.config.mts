@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from '../helpers/sequencer.mjs';
 import { sourceAliases } from '../helpers/source-aliases.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -14,6 +15,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    sequence: { sequencer: LongestFirstSequencer },
     maxWorkers: 2,
     globalSetup: ['test/helpers/build-setup.ts', 'test/chaos/global-setup.ts'],
   },
