@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parityBaseline, resultDigests } from '../helpers/parity';
 import { scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
 
 /** Each step runs nx in a scratch workspace; on a busy 2-core machine one can take minutes. */
@@ -73,6 +74,8 @@ describe('the evaluation graph caches honestly', () => {
     for (const s of samples) expect(vSample(s), JSON.stringify(vSample.errors)).toBe(true);
     // The per-cell override applies to that cell only.
     expect(JSON.parse(ws.read('results/t/qwen2.5-7b-instruct/balanced/math500/metrics.json')).n).toBe(3);
+    // Parity (issue 19): every result equals, timing fields aside, what the commit before training and adapters produced.
+    expect(resultDigests(join(ws.root, 'results/t'))).toEqual(parityBaseline('caching-pipeline-t'));
     expect(JSON.parse(ws.read('results/t/qwen3-8b/balanced/math500/metrics.json')).n).toBe(5);
   }, NX_TIMEOUT);
 
