@@ -44,13 +44,6 @@ interface Replica {
   /** Handed to another model: takes no new cell, stops when its cells are done. */
   draining: boolean;
   limiter: ReturnType<typeof pLimit>;
-  /** When its server answered (ms, performance.now()); null while starting. */
-  readyAt: number | null;
-  /** Work handed to it (queuedWork units) and cells handed / finished: its observed rate, for the next replica's worth. */
-  workAssigned: number;
-  cellsAssigned: number;
-  cellsDone: number;
-  lastDoneAt: number | null;
 }
 
 interface Entry {
@@ -66,10 +59,6 @@ interface Entry {
   toldWaiting: boolean;
   /** Whether this model's demand is published in the lease database. */
   published: boolean;
-  /** How long its last server took to start (ms), once one did. */
-  startMs: number | null;
-  /** Observed work per ms of one server of this model (from replicas that finished cells, stopped ones included). */
-  rates: number[];
 }
 
 /**
@@ -103,7 +92,7 @@ export class ServerPool {
     let e = this.entries.get(spec.key);
     if (!e) {
       const plan = planTensorParallel(spec.model, spec.preset, spec.gpu);
-      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, published: false, startMs: null, rates: [] };
+      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, published: false };
       this.entries.set(spec.key, e);
     }
     return e;
@@ -167,7 +156,6 @@ export class ServerPool {
       if (e.replicas.length > 0 && firstBlocked) break;
       if (e.replicas.length > 0 && waitingWork(e) < others.maxLoad) break;
       if (e.replicas.length >= Math.max(1, Math.floor(e.spec.gpu.count / e.tp))) continue;
-      if (e.replicas.length > 0 && !worthAnotherServer(e)) continue;
       let lease: Lease | null | undefined;
       try {
         lease = this.leases ? this.leases.tryAcquire(this.leaseRequest(e)) : undefined;
@@ -188,7 +176,7 @@ export class ServerPool {
         }
         continue;
       }
-      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)), readyAt: null, workAssigned: 0, cellsAssigned: 0, cellsDone: 0, lastDoneAt: null };
+      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
       e.replicas.push(r);
       if (e.replicas.length > 1) this.log(`${e.spec.key}: ${e.waiters.length} cell(s) waiting; another server on GPU ${r.lease?.devices.join(',') ?? '?'}`);
       this.fill(e);
@@ -258,10 +246,7 @@ export class ServerPool {
       const room = e.replicas.filter((r) => !r.stopping && !r.draining && r.active < cap).sort((a, b) => a.active - b.active)[0];
       if (!room) return;
       room.active++;
-      const w = e.waiters.shift()!;
-      room.workAssigned += cellWork(e, w.work);
-      room.cellsAssigned++;
-      w.resolve(room);
+      e.waiters.shift()!.resolve(room);
     }
   }
 
@@ -297,10 +282,7 @@ export class ServerPool {
 
   private async startReplica(e: Entry, r: Replica): Promise<ModelServer> {
     try {
-      const t0 = performance.now();
       const server = await this.startFn(e.spec, r.lease?.devices ?? []);
-      r.readyAt = performance.now();
-      e.startMs = r.readyAt - t0;
       r.lease?.attachServer(server.pgid);
       r.server = server;
       return server;
@@ -357,7 +339,6 @@ export class ServerPool {
     if (!e || e.active === 0) return;
     const r = this.replicaOf(e, server);
     if (r && r.active > 0) r.active--;
-    if (r) noteCellDone(e, r);
     e.active--;
     e.done++;
     this.fill(e);
@@ -444,38 +425,7 @@ export class ServerPool {
 
 /** Waiting work of a model in GPU terms: estimated tokens × parameters (a larger model is slower per token). */
 function queuedWork(e: Entry): number {
-  return e.waiters.reduce((n, w) => n + cellWork(e, w.work), 0);
-}
-
-/** A cell's work in the units queuedWork adds: estimated tokens × the model's size. */
-function cellWork(e: Entry, work: number): number {
-  return Math.max(1, work) * e.spec.model.architecture.params_b;
-}
-
-/** Records a finished cell on its server, and that server's rate so far (work per ms since it answered). */
-function noteCellDone(e: Entry, r: Replica): void {
-  r.cellsDone++;
-  r.lastDoneAt = performance.now();
-  if (r.readyAt === null || r.cellsAssigned === 0 || r.lastDoneAt <= r.readyAt) return;
-  const rate = (r.workAssigned * Math.min(1, r.cellsDone / r.cellsAssigned)) / (r.lastDoneAt - r.readyAt);
-  e.rates.push(rate);
-  if (e.rates.length > 16) e.rates.shift();
-}
-
-/**
- * Whether one more server of a model finishes its waiting cells sooner than the servers it has, counting the start:
- * with k servers at rate ρ each, W of queued work ends W/(kρ) from now; with one more, the new server's share starts
- * S later, so it pays only if W/ρ · (1/k − 1/(k+1)) > S. Before a server of the model has started and finished a
- * cell there is nothing to go on, and the answer is yes (bench item 6: late replicas started for under a second of
- * work each cost a whole server start).
- */
-function worthAnotherServer(e: Entry): boolean {
-  if (e.startMs === null || e.rates.length === 0) return true;
-  const rate = e.rates.reduce((a, b) => a + b, 0) / e.rates.length;
-  if (!(rate > 0)) return true;
-  const k = e.replicas.filter((r) => !r.stopping && !r.draining).length;
-  if (k === 0) return true;
-  return (queuedWork(e) / rate) * (1 / k - 1 / (k + 1)) > e.startMs;
+  return e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) * e.spec.model.architecture.params_b;
 }
 
 function describeHolders(holders: LeaseHolder[]): string {
