@@ -70,8 +70,9 @@ export const createNodes: CreateNodes = [
 /** The download cache as the prepare probes name it (relative inside the workspace); a broken storage.yaml fails check. */
 function downloadsForProbe(root: string): string {
   try {
-    const rel = relative(root, storageLayout(root).downloads);
-    return rel.startsWith('..') || isAbsolute(rel) ? storageLayout(root).downloads : rel;
+    const { downloads } = storageLayout(root);
+    const rel = relative(root, downloads);
+    return rel.startsWith('..') || isAbsolute(rel) ? downloads : rel;
   } catch (e) {
     if (e instanceof ConfigError) return DOWNLOADS_DIR;
     throw e;
