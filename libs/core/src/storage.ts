@@ -24,8 +24,8 @@ export interface StorageLayout {
   remoteCacheUrl: string | null;
   /** HF_HOME for every server, or null to leave the environment's. */
   hfHome: string | null;
-  /** VLLM_CACHE_ROOT of one model variant (compile and CUDA-graph caches differ per model and mode), or null. */
-  vllmCacheRoot(variant: string): string | null;
+  /** VLLM_CACHE_ROOT of a model's server under a preset (its mode-independent flags), or null. */
+  vllmCacheRoot(model: string, preset: string): string | null;
 }
 
 /** Reads configs/storage.yaml (absent: the workspace itself); a bad file is a ConfigError naming the field. */
@@ -48,7 +48,7 @@ export function storageLayout(root: string, config: StorageConfig = loadStorage(
       nxWorkspaceDataDirectory: join(config.path, 'nx-workspace-data'),
       remoteCacheUrl: null,
       hfHome: caches ? join(config.path, 'hf-home') : null,
-      vllmCacheRoot: (variant) => (caches ? join(config.path, 'vllm-cache', variant.replace(/[^A-Za-z0-9._-]/g, '_')) : null),
+      vllmCacheRoot: (model, preset) => (caches ? join(config.path, 'vllm-cache', `${model}--${preset}`.replace(/[^A-Za-z0-9._-]/g, '_')) : null),
     };
   }
   return {

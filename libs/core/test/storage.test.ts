@@ -25,7 +25,7 @@ describe('configs/storage.yaml', () => {
     const l = storageLayout(root);
     expect(l.config).toEqual({ kind: 'workspace' });
     expect([l.downloads, l.requestCache]).toEqual([join(root, '.evalgraph/downloads'), join(root, '.evalgraph/request-cache.sqlite')]);
-    expect([l.nxCacheDirectory, l.hfHome, l.vllmCacheRoot('qwen3-8b--balanced')]).toEqual([null, null, null]);
+    expect([l.nxCacheDirectory, l.hfHome, l.vllmCacheRoot('qwen3-8b', 'balanced')]).toEqual([null, null, null]);
     expect(nxStorageEnv(l)).toEqual({});
     expect(storageMismatch(l, {})).toBeNull();
   });
@@ -36,11 +36,11 @@ describe('configs/storage.yaml', () => {
     expect(l.requestCache).toBe('/mnt/persist/eg/request-cache.sqlite');
     expect(nxStorageEnv(l)).toEqual({ NX_CACHE_DIRECTORY: '/mnt/persist/eg/nx-cache', NX_WORKSPACE_DATA_DIRECTORY: '/mnt/persist/eg/nx-workspace-data' });
     expect(l.hfHome).toBe('/mnt/persist/eg/hf-home');
-    expect(l.vllmCacheRoot('qwen3-8b--balanced')).toBe('/mnt/persist/eg/vllm-cache/qwen3-8b--balanced');
+    expect(l.vllmCacheRoot('qwen3-8b', 'balanced')).toBe('/mnt/persist/eg/vllm-cache/qwen3-8b--balanced');
     expect(storageMismatch(l, nxStorageEnv(l))).toBeNull();
     expect(storageMismatch(l, {})).toMatch(/^configs\/storage\.yaml: kind path needs NX_CACHE_DIRECTORY=\/mnt\/persist\/eg\/nx-cache .*found it unset; run `npx evalgraph storage apply`/);
     const noModelCaches = storageLayout(workspace('kind: path\npath: /mnt/persist/eg\nmodel_caches: false\n'));
-    expect([noModelCaches.hfHome, noModelCaches.vllmCacheRoot('m--p')]).toEqual([null, null]);
+    expect([noModelCaches.hfHome, noModelCaches.vllmCacheRoot('m', 'p')]).toEqual([null, null]);
   });
 
   it('kind remote-cache names the server Nx must use; the token is never part of the setting', () => {

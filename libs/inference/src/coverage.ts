@@ -40,7 +40,7 @@ export type StartCache = 'cold' | 'warm' | 'unknown';
 
 /** Whether a server of this spec starts with a filled VLLM_CACHE_ROOT (what vLLM writes there on its first start). */
 export function startCache(spec: ServerSpec): StartCache {
-  const root = storageLayout(spec.workspaceRoot).vllmCacheRoot(`${spec.modelName}--${spec.presetName}`);
+  const root = storageLayout(spec.workspaceRoot).vllmCacheRoot(spec.modelName, spec.presetName);
   if (!root) return 'unknown';
   try {
     return readdirSync(root).length > 0 ? 'warm' : 'cold';

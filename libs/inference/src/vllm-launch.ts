@@ -31,7 +31,7 @@ export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOption
   // or another machine starts warm; one cache root per model and preset (the server's mode-independent flags).
   const storage = storageLayout(spec.workspaceRoot);
   if (storage.hfHome) env.HF_HOME = storage.hfHome;
-  const vllmCache = storage.vllmCacheRoot(`${spec.modelName}--${spec.presetName}`);
+  const vllmCache = storage.vllmCacheRoot(spec.modelName, spec.presetName);
   if (vllmCache) env.VLLM_CACHE_ROOT = vllmCache;
   const args = buildVllmServeArgs({
     modelName: spec.modelName,

@@ -33,7 +33,7 @@ function describe(layout: StorageLayout): string[] {
     `  dataset downloads                  ${layout.downloads}`,
     `  request cache                      ${layout.requestCache}`,
     `  model weights (HF_HOME)            ${layout.hfHome ?? "the server environment's (unchanged)"}`,
-    `  vLLM compile caches                ${layout.vllmCacheRoot('<model>--<preset>') ?? "the server environment's VLLM_CACHE_ROOT (unchanged)"}`,
+    `  vLLM compile caches                ${layout.vllmCacheRoot('<model>', '<preset>') ?? "the server environment's VLLM_CACHE_ROOT (unchanged)"}`,
   ];
 }
 
