@@ -2,9 +2,9 @@
 # On the GPU machine, in the repository root, after carrying .device (tools/device/pack.sh):
 #   tools/device/gpu-validate.sh [out-dir]      (default $OUT)
 # Runs, each step with a time limit and logged: the stand-in's unit tests, the English-only filter check,
-# `evalgraph doctor`, coverage of the 8B-shaped stand-in, nx killed with SIGKILL mid-run, the gpu-validation
-# pipeline (evaluate + readiness), coverage of the small stand-in, and nx interrupted with SIGINT mid-run (the
-# order puts what matters most first: one lent machine gives 10 minutes a call). A failing step is recorded and
+# `evalgraph doctor`, coverage of both stand-in models, nx killed with SIGKILL mid-run, the gpu-validation
+# pipeline (evaluate + readiness), LoRA training on both GPU profiles and the gpu-lora pipeline, and nx interrupted
+# with SIGINT mid-run. All of them take longer than one 10-minute call: pick some with GPU_VALIDATE_STEPS. A failing step is recorded and
 # the next one still runs. After each step tools/device/summarize.py rewrites summary.json and report.md and the
 # logs are re-archived, so a run cut off at its time limit still returns what it measured. At most 8 files come
 # back: logs.tar.gz, results.tar.gz, summary.json, report.md, faults.json, faults-sigkill.tar.gz, faults-sigint.tar.gz.
@@ -69,6 +69,13 @@ step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
 step faults-sigkill 240 tools/device/gpu-faults.sh KILL "$out"
 step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
 step readiness 60 nx run pipeline-gpu-validation:readiness
+# Data -> training -> evaluation (issue 19): the trainer's GPU tests, one LoRA run per GPU profile (the recipe is the
+# same, batch/accumulation/precision come from h100-80gb and h200-141gb), then base and adapter served by one
+# stand-in server (--enable-lora) through the gpu-lora pipeline, up to its readiness.
+step trainer-tests 180 bash -c 'cd tools/trainer && python3 -m unittest -v tests.test_logic tests.test_gpu_train'
+step train-h100 240 nx run train-gpu-standin-small-lora:train --skip-nx-cache
+step train-h200 240 nx run train-gpu-standin-small-lora-h200:train --skip-nx-cache
+step lora 240 nx run pipeline-gpu-lora:readiness
 step faults-sigint 240 tools/device/gpu-faults.sh INT "$out"
 nvidia-smi --query-compute-apps=pid,used_memory --format=csv >"$logs/gpu-apps-at-end.txt" 2>&1
 checkpoint

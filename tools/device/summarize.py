@@ -22,6 +22,23 @@ def read_json(path):
         return None
 
 
+def pipeline_summary(root, name):
+    """The pipeline's published (or candidate) summary: readiness, comparisons and each cell's scalar metrics."""
+    pipe_dir = os.path.join(root, "results", name)
+    pipe = read_json(os.path.join(pipe_dir, "summary.json")) or read_json(os.path.join(pipe_dir, "candidate", "summary.json"))
+    if not pipe:
+        return None
+    return {
+        "published": os.path.exists(os.path.join(pipe_dir, "summary.json")),
+        "readiness": pipe.get("readiness"),
+        "comparisons": pipe.get("comparisons"),
+        "cells": [
+            {k: cell.get(k) for k in ("id", "model", "variant", "dataset", "status", "server")} | {"metrics": {k: v for k, v in (cell.get("metrics") or {}).items() if not isinstance(v, (list, dict))}}
+            for cell in pipe.get("cells", [])
+        ],
+    }
+
+
 def main(out, root):
     machine = open(os.path.join(out, "machine.txt"), encoding="utf-8").read() if os.path.exists(os.path.join(out, "machine.txt")) else ""
     steps = []
@@ -44,18 +61,21 @@ def main(out, root):
             "gate_throughput_gt_100": tps is not None and tps > MIN_TOK_S,
             "gate_memory_lt_80pct": frac is not None and frac < MAX_MEM,
         })
-    pipe_dir = os.path.join(root, "results", "gpu-validation")
-    pipe = read_json(os.path.join(pipe_dir, "summary.json")) or read_json(os.path.join(pipe_dir, "candidate", "summary.json"))
-    pipeline = None
-    if pipe:
-        pipeline = {
-            "published": os.path.exists(os.path.join(pipe_dir, "summary.json")),
-            "readiness": pipe.get("readiness"),
-            "cells": [
-                {k: cell.get(k) for k in ("id", "model", "variant", "dataset", "status", "server")} | {"metrics": {k: v for k, v in (cell.get("metrics") or {}).items() if not isinstance(v, (list, dict))}}
-                for cell in pipe.get("cells", [])
-            ],
-        }
+    pipelines = {name: pipeline_summary(root, name) for name in ("gpu-validation", "gpu-lora")}
+    training = []
+    for f in sorted(glob.glob(os.path.join(root, "results", "train", "*", "metrics.json"))):
+        m, run = read_json(f), read_json(os.path.join(os.path.dirname(f), "run.json")) or {}
+        if not m:
+            continue
+        curve = m.get("loss_curve") or []
+        training.append({
+            "run": m.get("run"), "trainer": m.get("trainer"), "gpu_profile": (run.get("gpu") or {}).get("profile"), "recipe": run.get("recipe"),
+            "examples": m.get("examples"), "steps": m.get("steps"), "loss_first": curve[0]["loss"] if curve else None,
+            "loss_last": curve[-1]["loss"] if curve else None, "loss_min": min((c["loss"] for c in curve), default=None),
+            "loss_every_10": [c for c in curve if c["step"] % 10 == 0 or c["step"] == 1], "tokens": m.get("tokens"), "tokens_per_s": m.get("tokens_per_s"),
+            "wall_s": m.get("wall_s"), "peak_gpu_memory_gib": m.get("peak_gpu_memory_gib"), "adapter_bytes": m.get("adapter_bytes"),
+            "trainable_params": m.get("trainable_params"), "gpu": m.get("gpu"), "versions": m.get("versions"),
+        })
     summary = {
         "label": LABEL,
         "note": "numbers of the GPU stand-in (transformers, random weights) on this GPU, not of vLLM; scores are meaningless",
@@ -64,7 +84,9 @@ def main(out, root):
         "filter": read_json(os.path.join(out, "filter.json")),
         "coverage": coverage,
         "coverage_gates_pass": bool(coverage) and all(c["gate_throughput_gt_100"] and c["gate_memory_lt_80pct"] for c in coverage),
-        "pipeline": pipeline,
+        "pipeline": pipelines["gpu-validation"],
+        "lora_pipeline": pipelines["gpu-lora"],
+        "training": training,
         "faults": read_json(os.path.join(out, "faults.json")),
     }
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
@@ -81,8 +103,17 @@ def main(out, root):
     fl = summary["filter"]
     if fl:
         md += ["", "## English-only filter on CUDA", "", "```json", json.dumps(fl, indent=2), "```"]
-    if pipeline:
-        md += ["", "## gpu-validation pipeline (nx run-many -t evaluate, then readiness)", "", f"published: {pipeline['published']}", "", "```json", json.dumps(pipeline["readiness"], indent=2), "```"]
+    for name, pipeline in pipelines.items():
+        if not pipeline:
+            continue
+        md += ["", f"## {name} pipeline", "", f"published: {pipeline['published']}", "", "| variant | dataset | metrics |", "|---|---|---|"]
+        md += [f"| {c.get('variant')} | {c.get('dataset')} | {json.dumps(c['metrics'])} |" for c in pipeline["cells"]]
+        md += ["", "```json", json.dumps({"readiness": pipeline["readiness"], "comparisons": pipeline["comparisons"]}, indent=2), "```"]
+    if training:
+        md += ["", "## LoRA training (transformers + peft on this GPU)", "", "| run | profile | batch × accum, precision | steps | loss first → last (min) | tok/s | wall s | peak GiB | adapter bytes |", "|---|---|---|---|---|---|---|---|---|"]
+        for t in training:
+            r = t["recipe"] or {}
+            md.append(f"| {t['run']} | {t['gpu_profile']} | {r.get('batch_size')} × {r.get('gradient_accumulation')}, {r.get('precision')} | {t['steps']} | {t['loss_first']} → {t['loss_last']} ({t['loss_min']}) | {t['tokens_per_s']} | {t['wall_s']} | {t['peak_gpu_memory_gib']} | {t['adapter_bytes']} |")
     if summary["faults"]:
         md += ["", "## Faults (nx killed mid-run)", "", "| signal | answered before | GPU processes 30 s later | re-run requests | answered ones resent |", "|---|---|---|---|---|"]
         for label, r in summary["faults"].items():

@@ -14,6 +14,7 @@ export * from './watchdog';
 export * from './server';
 export * from './vllm-launch';
 export * from './gpu-lease';
+export * from './gpu-capacity';
 export * from './server-pool';
 export * from './work-estimate';
 export * from './retry';

@@ -62,15 +62,20 @@ function throughputGate(s: ReadinessInput, gates: Gates): Verdict {
   const fail = (reason: string): Verdict => ({ gate: 'throughput', pass: false, value: null, threshold, reason });
   if (s.cells.length === 0) return fail('not measured: no cell has results');
   // A dummy cell's tok/s (results written before it was recorded as null) is not a measurement either.
-  const unmeasured = s.cells.filter((c) => c.metrics.throughput_tok_s === null || c.backend === 'dummy');
-  if (unmeasured.length) {
-    const dummy = unmeasured.filter((c) => c.backend === 'dummy').length;
-    return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}${dummy ? ' (the dummy backend measures no throughput)' : ''}`);
-  }
-  const worst = s.cells.reduce((a, c) => (c.metrics.throughput_tok_s! < a.metrics.throughput_tok_s! ? c : a));
+  const dummy = s.cells.filter((c) => c.backend === 'dummy');
+  if (dummy.length) return fail(`not measured for ${dummy.length} cell(s): ${list(dummy.map((c) => c.key))} (the dummy backend measures no throughput)`);
+  // Log-likelihood cells generate no tokens, nor does a cell whose every answer came from the request cache: they
+  // say nothing about generation speed, so they are left out and named rather than failing the gate.
+  const silent = s.cells.filter((c) => c.metrics.tokens.completion === 0);
+  const generating = s.cells.filter((c) => c.metrics.tokens.completion > 0);
+  const unmeasured = generating.filter((c) => c.metrics.throughput_tok_s === null);
+  if (unmeasured.length) return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}`);
+  if (!generating.length) return fail(`not measured: no cell generated tokens (${list(silent.map((c) => c.key))}: log-likelihood scoring or answers from the request cache)`);
+  const left = silent.length ? `; not counted, no tokens generated: ${list(silent.map((c) => c.key))}` : '';
+  const worst = generating.reduce((a, c) => (c.metrics.throughput_tok_s! < a.metrics.throughput_tok_s! ? c : a));
   const value = worst.metrics.throughput_tok_s!;
   const pass = value > threshold;
-  return { gate: 'throughput', pass, value, threshold, reason: `slowest cell ${worst.key}: ${value.toFixed(1)} tok/s ${pass ? '>' : '≤'} ${threshold} tok/s` };
+  return { gate: 'throughput', pass, value, threshold, reason: `slowest cell ${worst.key}: ${value.toFixed(1)} tok/s ${pass ? '>' : '≤'} ${threshold} tok/s${left}` };
 }
 
 function coverageGate(s: ReadinessInput, gates: Gates): Verdict {

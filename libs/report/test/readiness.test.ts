@@ -57,6 +57,21 @@ describe('evaluateGates', () => {
     expect(empty.filter((g) => g.pass).map((g) => g.gate)).toEqual(['no_dummy']);
   });
 
+  it('leaves cells that generated no tokens (log-likelihood, request-cache answers) out of the throughput gate, naming them', () => {
+    const { summary } = build(tmp(), two);
+    const silent = (c: (typeof summary.cells)[number]) => ({ ...c, metrics: { ...c.metrics, tokens: { ...c.metrics.tokens, completion: 0 }, throughput_tok_s: null } });
+    const arcSilent = { ...summary, cells: summary.cells.map((c) => (c.dataset === 'arc' ? silent(c) : c)) };
+    const g = gate(evaluateGates(arcSilent, defaults, H100), 'throughput');
+    expect(g.pass).toBe(true);
+    expect(g.reason).toMatch(/^slowest cell .*\/gsm8k: .*; not counted, no tokens generated: .*\/arc/);
+    const allSilent = gate(evaluateGates({ ...summary, cells: summary.cells.map(silent) }, defaults, H100), 'throughput');
+    expect(allSilent).toMatchObject({ pass: false, value: null });
+    expect(allSilent.reason).toMatch(/^not measured: no cell generated tokens/);
+    // A cell that did generate but has no tok/s is still a failure.
+    const broken = { ...summary, cells: summary.cells.map((c, i) => (i === 0 ? { ...c, metrics: { ...c.metrics, throughput_tok_s: null } } : c)) };
+    expect(gate(evaluateGates(broken, defaults, H100), 'throughput').reason).toMatch(/^not measured for 1 cell/);
+  });
+
   it('forbids the dummy backend in a production pipeline (or when the gates say so)', () => {
     const { summary } = build(tmp(), { ...two, production: true, variants: [{ id: 'a', accuracy: 0.6, backend: 'dummy', throughput: 500, peakMemoryGiB: 10 }, { id: 'b', accuracy: 0.6 }] });
     const gs = evaluateGates(summary, defaults, H100);

@@ -1,4 +1,5 @@
 """`vllm serve MODEL --flags` parsing with vLLM 0.11's flag names (torch-free, so it is testable anywhere)."""
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -8,8 +9,6 @@ USAGE = "usage: vllm serve [model_tag] [options]"
 MULTI = {"logits-processors", "api-key", "allowed-media-domains", "cudagraph-capture-sizes", "cuda-graph-sizes", "lora-modules", "ignore-patterns"}
 # Accepted by vLLM but outside what a transformers stand-in can do: refused with a reason, never silently ignored.
 REFUSED = {
-    "enable-lora": "LoRA adapters are not supported by the GPU stand-in (a later issue adds them)",
-    "lora-modules": "LoRA adapters are not supported by the GPU stand-in (a later issue adds them)",
     "tensor-parallel-size": "the GPU stand-in runs on one GPU; --tensor-parallel-size above 1 is refused",
     "pipeline-parallel-size": "the GPU stand-in runs on one GPU; --pipeline-parallel-size above 1 is refused",
 }
@@ -99,6 +98,35 @@ def parse_serve(argv, kinds):
     return ServeArgs(model=model or opts.get("model") or "facebook/opt-125m", opts=opts)
 
 
+def parse_lora_modules(values):
+    """`--lora-modules` values as vLLM reads them (`name=path` or a JSON object with name and path) -> [(name, path)]."""
+    out = []
+    for v in values or []:
+        if v.lstrip().startswith("{"):
+            try:
+                d = json.loads(v)
+                out.append((str(d["name"]), str(d["path"])))
+            except (ValueError, KeyError, TypeError) as e:
+                raise UsageError(f"argument --lora-modules: Invalid JSON format for --lora-modules: {v}") from e
+        elif "=" in v and v.split("=", 1)[0] and v.split("=", 1)[1]:
+            name, path = v.split("=", 1)
+            out.append((name, path))
+        else:
+            raise UsageError(f"argument --lora-modules: Invalid format for --lora-modules: {v}. Expected 'name=path' or a JSON object.")
+    return out
+
+
+def lora_settings(args):
+    """(modules, max_lora_rank) from the serve args; modules without --enable-lora are refused as vLLM refuses them."""
+    modules = parse_lora_modules(args.get("lora-modules"))
+    if modules and not args.get("enable-lora"):
+        raise UsageError("--lora-modules needs --enable-lora (LoRA is not enabled)")
+    names = [n for n, _ in modules]
+    if len(set(names)) != len(names):
+        raise UsageError(f"argument --lora-modules: an adapter name is given twice: {names}")
+    return modules, int(args.get("max-lora-rank") or 16)
+
+
 def help_all(version, path=None):
     """`vllm serve --help=all`: the flag list printed as vLLM >= 0.10's grouped argparse help, which evalgraph parses
     to check flags against the installed server (the CPU stand-in prints the same layout)."""
@@ -165,6 +193,7 @@ def main(argv=None):
         return 0
     try:
         args = parse_serve(argv[1:], load_flag_kinds())
+        lora_settings(args)
     except UsageError as e:
         sys.stderr.write(f"{USAGE}\nvllm serve: error: {e}\n")
         return 2

@@ -1,5 +1,7 @@
 """The GPU side: a transformers Qwen3 model with random weights, a dynamic batcher and per-row sampling."""
+import contextlib
 import json
+import os
 import queue
 import threading
 import time
@@ -31,11 +33,12 @@ class Sampling:
 class Job:
     """One request: n sequences to generate, or one prompt to score (echo + logprobs)."""
 
-    def __init__(self, kind, prompt_ids, sampling=None, n=1):
+    def __init__(self, kind, prompt_ids, sampling=None, n=1, adapter=None):
         self.kind = kind  # "generate" | "score"
         self.prompt_ids = list(prompt_ids)
         self.sampling = sampling
         self.n = n
+        self.adapter = adapter  # a LoRA adapter's name, None for the base model
         self.done = threading.Event()
         self.result = None
         self.error = None
@@ -58,6 +61,27 @@ def load_model(config_file, dtype, device):
         torch.set_default_dtype(prev)
     model = model.to(device=device, dtype=dtype).eval()
     return model, cfg
+
+
+def adapter_rank(path):
+    """The LoRA rank `r` of a peft adapter folder (adapter_config.json)."""
+    with open(os.path.join(path, "adapter_config.json"), encoding="utf-8") as f:
+        return int(json.load(f)["r"])
+
+
+def load_adapters(model, modules, max_lora_rank):
+    """Wraps the base model in peft with every (name, path) adapter loaded; a rank above max_lora_rank is refused as vLLM does."""
+    from peft import PeftModel
+
+    for name, path in modules:
+        r = adapter_rank(path)
+        if r > max_lora_rank:
+            raise ValueError(f"LoRA rank {r} of {name} is greater than max_lora_rank {max_lora_rank}.")
+    (first, first_path), rest = modules[0], modules[1:]
+    model = PeftModel.from_pretrained(model, first_path, adapter_name=first)
+    for name, path in rest:
+        model.load_adapter(path, adapter_name=name)
+    return model.eval()
 
 
 def sample_tokens(logits, samplings, generators):
@@ -100,11 +124,15 @@ def sample_tokens(logits, samplings, generators):
 class Engine:
     """Batches concurrent requests on one GPU: jobs that arrive within `window_ms` (or while a batch runs) decode together."""
 
-    def __init__(self, config_file, tokenizer, *, dtype=torch.bfloat16, device="cuda", max_num_seqs=128, max_model_len=4096, seed=0, processor_classes=(), window_ms=5.0, score_tokens_per_pass=8192):
+    def __init__(self, config_file, tokenizer, *, dtype=torch.bfloat16, device="cuda", max_num_seqs=128, max_model_len=4096, seed=0, processor_classes=(), window_ms=5.0, score_tokens_per_pass=8192, lora_modules=(), max_lora_rank=16):
         self.device = torch.device(device)
         torch.manual_seed(seed)
         t0 = time.perf_counter()
+        # Seeded before the build: the trainer rebuilds these exact base weights to train adapters on them.
         self.model, self.config = load_model(config_file, dtype, self.device)
+        self.adapters = [name for name, _ in lora_modules]
+        if lora_modules:
+            self.model = load_adapters(self.model, list(lora_modules), max_lora_rank)
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         self.load_seconds = time.perf_counter() - t0
@@ -167,16 +195,29 @@ class Engine:
                 self.counters["waiting"] -= len(jobs)
                 self.counters["running"] += len(jobs)
             try:
-                scores = [j for j in jobs if j.kind == "score"]
-                gens = [j for j in jobs if j.kind == "generate"]
-                if scores:
-                    self._run_guarded(self._score, scores)
-                if gens:
-                    self._run_guarded(self._generate, gens)
+                # One adapter per forward pass: the batch splits by the adapter its requests name.
+                for adapter in dict.fromkeys(j.adapter for j in jobs):
+                    group = [j for j in jobs if j.adapter == adapter]
+                    with self._adapter(adapter):
+                        scores = [j for j in group if j.kind == "score"]
+                        gens = [j for j in group if j.kind == "generate"]
+                        if scores:
+                            self._run_guarded(self._score, scores)
+                        if gens:
+                            self._run_guarded(self._generate, gens)
             finally:
                 with self.lock:
                     self.counters["running"] -= len(jobs)
                     self.counters["kv_cache_usage"] = 0.0
+
+    def _adapter(self, name):
+        """The weights a forward pass uses: the named adapter on the base model, or the base model alone."""
+        if not self.adapters:
+            return contextlib.nullcontext()
+        if name is None:
+            return self.model.disable_adapter()
+        self.model.set_adapter(name)
+        return contextlib.nullcontext()
 
     def _run_guarded(self, fn, jobs):
         try:

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import torch
 
 from . import LABEL, VERSION
+from .cli import lora_settings
 from .engine import Engine, Job, Sampling
 from .lp_adapter import ParamsView, load_processor_classes
 from .textproc import ChatTemplate, apply_stop, metrics_text, model_config_file, split_reasoning, tokenizer_dir
@@ -46,6 +47,7 @@ class App:
         self.request_log = os.environ.get("GPU_STANDIN_REQUEST_LOG")
         self.log_lock = threading.Lock()
         config = model_config_file(args.model)
+        self.lora_modules, max_lora_rank = lora_settings(args)
         classes = load_processor_classes(args.get("logits-processors") or [])
         util = float(args.get("gpu-memory-utilization") or 0.9)
         if torch.cuda.is_available():
@@ -61,14 +63,27 @@ class App:
             max_model_len=self.max_model_len,
             seed=int(args.get("seed") or 0),
             processor_classes=classes,
+            lora_modules=self.lora_modules,
+            max_lora_rank=max_lora_rank,
         )
         gib = torch.cuda.memory_allocated() / 2**30 if device == "cuda" else 0.0
-        log("INFO", f"model {args.model} ({config}) built with random weights in {self.engine.load_seconds:.1f} s on {device}; {gib:.2f} GiB allocated; logits processors: {[c.__name__ for c in classes]}")
+        log("INFO", f"model {args.model} ({config}) built with random weights in {self.engine.load_seconds:.1f} s on {device}; {gib:.2f} GiB allocated; logits processors: {[c.__name__ for c in classes]}; LoRA adapters (peft): {[n for n, _ in self.lora_modules]}")
 
     # ---- request bodies ----
     def check_model(self, body):
-        if body.get("model") != self.served:
-            raise BadRequest(404, f"The model `{body.get('model')}` does not exist.", "NotFoundError")
+        """The adapter a request names (None: the base model); 404 for a name this server does not serve, as vLLM."""
+        name = body.get("model")
+        if name == self.served:
+            return None
+        if name in self.engine.adapters:
+            return name
+        raise BadRequest(404, f"The model `{name}` does not exist.", "NotFoundError")
+
+    def models(self):
+        """/v1/models: the base model, then each adapter with its path as root and the base as parent (vLLM's layout)."""
+        now = int(time.time())
+        base = {"id": self.served, "object": "model", "created": now, "owned_by": "gpu-standin", "root": self.model, "parent": None, "max_model_len": self.max_model_len}
+        return [base] + [{"id": n, "object": "model", "created": now, "owned_by": "gpu-standin", "root": p, "parent": self.served, "max_model_len": self.max_model_len} for n, p in self.lora_modules]
 
     def sampling(self, body, prompt_len):
         max_tokens = body.get("max_tokens", body.get("max_completion_tokens"))
@@ -112,14 +127,14 @@ class App:
         return job.result
 
     def chat(self, body):
-        self.check_model(body)
+        adapter = self.check_model(body)
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             raise BadRequest(400, "messages must be a non-empty list")
         prompt = self.template.render(messages, body.get("chat_template_kwargs") or {})
         ids = self.tokenizer.encode(prompt, add_special_tokens=False).ids
         n = int(body.get("n") or 1)
-        result = self.run(Job("generate", ids, self.sampling(body, len(ids)), n))
+        result = self.run(Job("generate", ids, self.sampling(body, len(ids)), n, adapter))
         choices = []
         for c in result:
             message = {"role": "assistant", "content": c["text"], "tool_calls": []}
@@ -131,7 +146,7 @@ class App:
         return {"object": "chat.completion", "choices": choices, "usage": {"prompt_tokens": len(ids), "completion_tokens": completion, "total_tokens": len(ids) + completion}}
 
     def completion(self, body):
-        self.check_model(body)
+        adapter = self.check_model(body)
         prompt = body.get("prompt")
         if isinstance(prompt, list):
             if len(prompt) != 1 or not isinstance(prompt[0], str):
@@ -147,7 +162,7 @@ class App:
             if not echo or logprobs is None or max_tokens > 1:
                 raise BadRequest(400, "the GPU stand-in computes logprobs only for echo=true, logprobs=N, max_tokens 0 or 1 (log-likelihood scoring)")
             self.sampling(body, len(ids))
-            r = self.run(Job("score", ids))
+            r = self.run(Job("score", ids, adapter=adapter))
             tokens = [prompt[s:e] for s, e in enc.offsets]
             offsets = [s for s, _ in enc.offsets]
             token_lps = [None] + r["token_logprobs"]
@@ -169,7 +184,7 @@ class App:
             choice = {"index": 0, "text": text, "logprobs": {"tokens": tokens, "token_logprobs": token_lps, "top_logprobs": top, "text_offset": offsets}, "finish_reason": "length", "stop_reason": None}
             return {"object": "text_completion", "choices": [choice], "usage": {"prompt_tokens": len(ids), "completion_tokens": completion, "total_tokens": len(ids) + completion}}
         n = int(body.get("n") or 1)
-        result = self.run(Job("generate", ids, self.sampling({**body, "max_tokens": max_tokens}, len(ids)), n))
+        result = self.run(Job("generate", ids, self.sampling({**body, "max_tokens": max_tokens}, len(ids)), n, adapter))
         choices = [{"index": c["index"], "text": c["text"], "logprobs": None, "finish_reason": c["finish_reason"], "stop_reason": None} for c in result]
         completion = sum(len(c["token_ids"]) for c in result)
         return {"object": "text_completion", "choices": choices, "usage": {"prompt_tokens": len(ids), "completion_tokens": completion, "total_tokens": len(ids) + completion}}
@@ -204,7 +219,7 @@ def make_handler(app):
                     counters = dict(app.engine.counters)
                 return self.send(200, metrics_text(app.served, counters), "text/plain; version=0.0.4")
             if path == "/v1/models":
-                return self.send(200, {"object": "list", "data": [{"id": app.served, "object": "model", "created": int(time.time()), "owned_by": "gpu-standin", "root": app.model, "parent": None, "max_model_len": app.max_model_len}]})
+                return self.send(200, {"object": "list", "data": app.models()})
             return self.error(404, "Not Found", "NotFoundError")
 
         def do_POST(self):
@@ -226,7 +241,7 @@ def make_handler(app):
                 return self.error(e.status, str(e), e.kind)
             except Exception as e:  # noqa: BLE001 - the answer names the failure; the server stays up
                 return self.error(500, f"{type(e).__name__}: {e}", "InternalServerError")
-            out.update({"id": "gpu-standin-" + hashlib.sha256(raw + str(time.time()).encode()).hexdigest()[:12], "created": int(time.time()), "model": app.served, "system_fingerprint": f"{VERSION} ({LABEL})"})
+            out.update({"id": "gpu-standin-" + hashlib.sha256(raw + str(time.time()).encode()).hexdigest()[:12], "created": int(time.time()), "model": body.get("model") or app.served, "system_fingerprint": f"{VERSION} ({LABEL})"})
             self.send(200, out)
             if app.request_log:  # after the answer is written: a request the client may have stored
                 with app.log_lock, open(app.request_log, "a", encoding="utf-8") as f:

@@ -133,6 +133,87 @@ def gpu_pids():
     return {int(x) for x in out.split() if x.strip().isdigit()}
 
 
+def make_adapter(path, rank, seed):
+    """A peft LoRA adapter for the small model with random (non-zero) A and B, so it changes what the model says."""
+    from peft import LoraConfig, get_peft_model
+
+    from gpu_standin.engine import load_model
+
+    torch.manual_seed(1)
+    base, _ = load_model(SMALL, torch.float32, "cuda")
+    torch.manual_seed(seed)
+    m = get_peft_model(base, LoraConfig(r=rank, lora_alpha=rank, target_modules=["q_proj", "v_proj", "down_proj"], init_lora_weights=False))
+    m.save_pretrained(path)
+    del m, base
+    torch.cuda.empty_cache()
+
+
+@unittest.skipUnless(HAVE_CUDA, "needs torch with CUDA (the GPU machine)")
+class LoraOnGpu(unittest.TestCase):
+    """--enable-lora: peft adapters served beside the base model, one batch holding requests for each."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+
+        from gpu_standin.engine import Engine
+
+        cls.tmp = tempfile.mkdtemp()
+        cls.paths = {"a": os.path.join(cls.tmp, "a"), "b": os.path.join(cls.tmp, "b")}
+        make_adapter(cls.paths["a"], 8, 100)
+        make_adapter(cls.paths["b"], 16, 200)
+        cls.tok = tokenizer()
+        cls.plain = Engine(SMALL, cls.tok, dtype=torch.float32, device="cuda", seed=1, window_ms=50)
+        cls.lora = Engine(SMALL, cls.tok, dtype=torch.float32, device="cuda", seed=1, window_ms=50, lora_modules=list(cls.paths.items()), max_lora_rank=16)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.plain.stop()
+        cls.lora.stop()
+
+    def gen(self, engine, reqs):
+        from gpu_standin.engine import Job, Sampling
+
+        jobs = [engine.submit(Job("generate", self.tok.encode(p).ids, Sampling(max_tokens=8, temperature=0, ignore_eos=True), 1, a)) for p, a in reqs]
+        for j in jobs:
+            self.assertTrue(j.done.wait(120))
+            self.assertIsNone(j.error)
+        return [j.result[0]["token_ids"] for j in jobs]
+
+    def test_mixed_batch_equals_one_at_a_time_and_adapters_change_the_output(self):
+        reqs = [(p, a) for p in ("The lighthouse", "Seven boats sailed") for a in (None, "a", "b")]
+        batched = self.gen(self.lora, reqs)
+        single = [self.gen(self.lora, [r])[0] for r in reqs]
+        self.assertEqual(batched, single)
+        base_only = self.gen(self.plain, [(p, None) for p, _ in reqs])
+        for (p, a), got, base in zip(reqs, batched, base_only):
+            if a is None:
+                self.assertEqual(got, base, "the base model answers as a server without adapters")
+            else:
+                self.assertNotEqual(got, base, f"adapter {a} changes the answer to {p!r}")
+        self.assertNotEqual(batched[1], batched[2])
+
+    def test_log_likelihood_uses_the_named_adapter(self):
+        from gpu_standin.engine import Job
+
+        ids = self.tok.encode("The quick brown fox jumps over the lazy dog").ids
+        jobs = [self.lora.submit(Job("score", ids, adapter=a)) for a in (None, "a")]
+        for j in jobs:
+            self.assertTrue(j.done.wait(120))
+        base_job = self.plain.submit(Job("score", ids))
+        self.assertTrue(base_job.done.wait(120))
+        self.assertEqual(len(jobs[0].result["token_logprobs"]), len(ids) - 1)
+        for x, y in zip(jobs[0].result["token_logprobs"], base_job.result["token_logprobs"]):
+            self.assertAlmostEqual(x, y, delta=1e-3)
+        self.assertGreater(max(abs(x - y) for x, y in zip(jobs[1].result["token_logprobs"], base_job.result["token_logprobs"])), 1e-2)
+
+    def test_rank_above_max_lora_rank_is_refused(self):
+        from gpu_standin.engine import Engine
+
+        with self.assertRaisesRegex(ValueError, "LoRA rank 16 of b is greater than max_lora_rank 8"):
+            Engine(SMALL, self.tok, dtype=torch.float32, device="cuda", seed=1, lora_modules=[("b", self.paths["b"])], max_lora_rank=8)
+
+
 @unittest.skipUnless(HAVE_CUDA, "needs torch with CUDA (the GPU machine)")
 class ServerOnGpu(unittest.TestCase):
     def test_http_api_and_clean_sigterm(self):

@@ -8,7 +8,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
 from gpu_standin import LABEL  # noqa: E402
-from gpu_standin.cli import UsageError, load_flag_kinds, parse_serve, refusal  # noqa: E402
+from gpu_standin.cli import UsageError, load_flag_kinds, lora_settings, parse_serve, refusal  # noqa: E402
 from gpu_standin.textproc import ChatTemplate, apply_stop, metrics_text, model_config_file, split_reasoning, tokenizer_dir  # noqa: E402
 
 VLLM = os.path.join(HERE, "vllm")
@@ -36,8 +36,18 @@ class CommandLine(unittest.TestCase):
         with self.assertRaisesRegex(UsageError, "expected one argument"):
             parse_serve(["m", "--port"], self.kinds)
 
-    def test_lora_and_parallelism_are_refused_with_a_reason(self):
-        self.assertIn("LoRA", refusal(parse_serve(["m", "--enable-lora"], self.kinds)))
+    def test_lora_flags_as_evalgraph_builds_them(self):
+        a = parse_serve(["m", "--enable-lora", "--max-loras", "2", "--max-lora-rank", "16", "--lora-modules", "a=/x/a", '{"name": "b", "path": "/x/b"}'], self.kinds)
+        self.assertIsNone(refusal(a))
+        self.assertEqual(lora_settings(a), ([("a", "/x/a"), ("b", "/x/b")], 16))
+        with self.assertRaisesRegex(UsageError, "needs --enable-lora"):
+            lora_settings(parse_serve(["m", "--lora-modules", "a=/x/a"], self.kinds))
+        with self.assertRaisesRegex(UsageError, "Invalid format for --lora-modules: nopath"):
+            lora_settings(parse_serve(["m", "--enable-lora", "--lora-modules", "nopath"], self.kinds))
+        with self.assertRaisesRegex(UsageError, "given twice"):
+            lora_settings(parse_serve(["m", "--enable-lora", "--lora-modules", "a=/x", "a=/y"], self.kinds))
+
+    def test_parallelism_is_refused_with_a_reason(self):
         self.assertIn("one GPU", refusal(parse_serve(["m", "--tensor-parallel-size", "2"], self.kinds)))
         self.assertIsNone(refusal(parse_serve(["m", "--tensor-parallel-size", "1"], self.kinds)))
 

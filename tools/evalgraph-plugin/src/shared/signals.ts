@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 type Stop = (why: string, code: number) => void;
 
 const installed: (() => void)[] = [];
@@ -8,6 +10,9 @@ const installed: (() => void)[] = [];
  */
 export function installSignalHandlers(): AbortSignal {
   const controller = new AbortController();
+  // Every request in flight listens on it (64 at a time per server by default), each removing its listener when done:
+  // Node's default limit of 10 only printed a false "possible memory leak" warning.
+  setMaxListeners(0, controller.signal);
   let count = 0;
   const stop: Stop = (why, code) => {
     count++;

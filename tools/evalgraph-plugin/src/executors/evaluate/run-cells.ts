@@ -2,12 +2,33 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@evalgraph/scoring';
-import { gpusPerServer, type Backend, type ServerSpec } from '@evalgraph/inference';
+import { gpusPerServer, machineCapacity, queryGpus, type Backend, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec, slurmFor } from './backends';
 import { readAdapter, serverLora, type AdapterInfo } from './adapters';
 import { tuneHeapForEvaluation } from '../../shared/heap-tuning';
+
+type Group = { spec: ServerSpec; cells: Loaded[] };
+
+/**
+ * Local vLLM servers lease the GPUs nvidia-smi reports (vLLM's --gpu-memory-utilization is a share of the real GPU);
+ * Slurm jobs, where the scheduler places them, and the other backends keep the profile's numbers.
+ */
+async function onMachineGpus(groups: Group[]): Promise<Group[]> {
+  const local = (g: Group) => g.spec.backend === 'vllm' && !g.spec.slurm;
+  if (!groups.some(local)) return groups;
+  const gpus = await queryGpus();
+  const notes = new Set<string>();
+  const out = groups.map((g) => {
+    if (!local(g)) return g;
+    const cap = machineCapacity(g.spec.gpu, g.spec.gpuName, gpus);
+    if (cap.note) notes.add(cap.note);
+    return { ...g, spec: { ...g.spec, gpu: cap.gpu } };
+  });
+  for (const n of notes) console.log(n);
+  return out;
+}
 
 /** The outcome of one cell as Nx wants it. */
 export interface CellTaskResult {
@@ -69,16 +90,16 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
   }
   const backends = createBackends(root, signal);
   // One server for the base model and every adapter its cells ask for (cells of one model share the key).
-  const withLora = ({ spec: base, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
+  const withLora = ({ spec: base, cells }: Group): Group => {
     const lora = serverLora(cells.flatMap((c) => (c.adapter ? [c.adapter] : [])));
     return { spec: { ...base, ...(lora && { lora }) }, cells };
   };
-  const planned = [...groups.values()].map(withLora);
+  const planned = await onMachineGpus([...groups.values()].map(withLora));
   // Every model is registered before the first cell asks for a server: the pool gives each model its first server
   // before any model a second one, so the model whose cells happen to be built first cannot take every spare GPU
   // (bench item 6 saw one model take 7 of 8 GPUs for a few seconds of work each while five waited).
   for (const g of planned) backends.register(g.spec, g.cells.length);
-  const runGroup = async ({ spec, cells }: { spec: ServerSpec; cells: Loaded[] }) => {
+  const runGroup = async ({ spec, cells }: Group) => {
     await Promise.all(
       cells.map(async (c) => {
         const lines: string[] = [];

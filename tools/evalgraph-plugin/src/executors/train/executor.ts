@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MissingDependencyError, TrainDataManifest, TrainMetrics, TrainRunFile, fileDigest, resolveTrainRun, type ResolvedTrainRun } from '@evalgraph/core';
-import { GpuLeaseManager, TrainerError, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
+import { GpuLeaseManager, TrainerError, detectCapacity, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 import { noteExecution } from '../../shared/exec-log';
 import { installSignalHandlers, releaseSignalHandlers } from '../../shared/signals';
@@ -26,9 +26,13 @@ function listFiles(dir: string, base = dir): string[] {
     .sort();
 }
 
+/** The whole of one GPU, as nvidia-smi reports it where it can (the profile's numbers otherwise). */
 async function takeLease(leases: GpuLeaseManager, r: ResolvedTrainRun, signal: AbortSignal): Promise<Lease> {
+  const cap = await detectCapacity(r.gpuProfile, r.gpu);
+  if (cap.note) console.log(`train-${r.run}: ${cap.note}`);
+  const onMachine = { ...r, gpuProfile: cap.gpu };
   return leases.acquire(
-    { key: `train-${r.run}`, gib: trainingLeaseGiB(r), deviceMemoryGiB: r.gpuProfile.memory_gib, deviceCount: r.gpuProfile.count },
+    { key: `train-${r.run}`, gib: trainingLeaseGiB(onMachine), deviceMemoryGiB: cap.gpu.memory_gib, deviceCount: cap.gpu.count },
     { signal, onWait: (h) => console.log(`train-${r.run}: waiting for the GPU (held by ${h.map((x) => x.key).join(', ')})`) },
   );
 }
