@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadStorage, nxStorageEnv, storageLayout, storageMismatch } from '@evalgraph/core';
+import { ConfigError, loadStorage, storageLayout } from '@evalgraph/core';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -25,27 +25,24 @@ describe('configs/storage.yaml', () => {
     const l = storageLayout(root);
     expect(l.config).toEqual({ kind: 'workspace' });
     expect([l.downloads, l.requestCache]).toEqual([join(root, '.evalgraph/downloads'), join(root, '.evalgraph/request-cache.sqlite')]);
-    expect([l.nxCacheDirectory, l.hfHome, l.vllmCacheRoot('qwen3-8b', 'balanced')]).toEqual([null, null, null]);
-    expect(nxStorageEnv(l)).toEqual({});
-    expect(storageMismatch(l, {})).toBeNull();
+    expect([l.taskCacheDirectory, l.hfHome, l.vllmCacheRoot('qwen3-8b', 'balanced')]).toEqual([null, null, null]);
+    expect([l.taskCacheIndexDirectory, l.remoteCacheUrl]).toEqual([null, null]);
   });
 
   it('kind path puts downloads, the request cache, Nx cache and index, HF_HOME and one vLLM cache per model and preset there', () => {
     const l = storageLayout(workspace('kind: path\npath: /mnt/persist/eg\n'));
     expect(l.downloads).toBe('/mnt/persist/eg/downloads');
     expect(l.requestCache).toBe('/mnt/persist/eg/request-cache.sqlite');
-    expect(nxStorageEnv(l)).toEqual({ NX_CACHE_DIRECTORY: '/mnt/persist/eg/nx-cache', NX_WORKSPACE_DATA_DIRECTORY: '/mnt/persist/eg/nx-workspace-data' });
+    expect([l.taskCacheDirectory, l.taskCacheIndexDirectory]).toEqual(['/mnt/persist/eg/nx-cache', '/mnt/persist/eg/nx-workspace-data']);
     expect(l.hfHome).toBe('/mnt/persist/eg/hf-home');
     expect(l.vllmCacheRoot('qwen3-8b', 'balanced')).toBe('/mnt/persist/eg/vllm-cache/qwen3-8b--balanced');
-    expect(storageMismatch(l, nxStorageEnv(l))).toBeNull();
-    expect(storageMismatch(l, {})).toMatch(/^configs\/storage\.yaml: kind path needs NX_CACHE_DIRECTORY=\/mnt\/persist\/eg\/nx-cache .*found it unset; run `npx evalgraph storage apply`/);
     const noModelCaches = storageLayout(workspace('kind: path\npath: /mnt/persist/eg\nmodel_caches: false\n'));
     expect([noModelCaches.hfHome, noModelCaches.vllmCacheRoot('m', 'p')]).toEqual([null, null]);
   });
 
   it('kind remote-cache names the server Nx must use; the token is never part of the setting', () => {
     const l = storageLayout(workspace('kind: remote-cache\nurl: http://cache-host:8787\n'));
-    expect(nxStorageEnv(l)).toEqual({ NX_SELF_HOSTED_REMOTE_CACHE_SERVER: 'http://cache-host:8787' });
+    expect(l.remoteCacheUrl).toBe('http://cache-host:8787');
     expect(l.requestCache.endsWith('.evalgraph/request-cache.sqlite')).toBe(true);
     expect(() => loadStorage(workspace('kind: remote-cache\nurl: http://h:1\ntoken: s3cret\n'))).toThrow(ConfigError);
   });

@@ -83,7 +83,7 @@ export async function nxLocations(root: string): Promise<NxLocations> {
 
 function storageNxCache(root: string): string | null {
   try {
-    return storageLayout(root).nxCacheDirectory;
+    return storageLayout(root).taskCacheDirectory;
   } catch {
     return null; // a broken configs/storage.yaml is reported by check and `evalgraph storage show`
   }
@@ -91,7 +91,7 @@ function storageNxCache(root: string): string | null {
 
 function storageNxData(root: string): string | undefined {
   try {
-    return storageLayout(root).nxWorkspaceDataDirectory ?? undefined;
+    return storageLayout(root).taskCacheIndexDirectory ?? undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { isUserFacingError, nxStorageEnv, storageLayout, storageMismatch, STORAGE_CONFIG, type StorageLayout } from '@evalgraph/core';
+import { isUserFacingError, storageLayout, STORAGE_CONFIG, type StorageLayout } from '@evalgraph/core';
+import { nxStorageEnv, storageMismatch } from '../shared/nx-storage-env';
 import { reportError } from '../shared/report-error';
 
 export const STORAGE_USAGE = `usage: evalgraph storage show     where prepared data, adapters, results, the request cache and model caches live
@@ -26,10 +27,10 @@ export function withStorageBlock(text: string, vars: Record<string, string>): st
 
 function describe(layout: StorageLayout): string[] {
   const c = layout.config;
-  const nx = layout.nxCacheDirectory ?? (layout.remoteCacheUrl ? `.nx/cache, shared through the remote cache ${layout.remoteCacheUrl}` : '.nx/cache');
+  const nx = layout.taskCacheDirectory ?? (layout.remoteCacheUrl ? `.nx/cache, shared through the remote cache ${layout.remoteCacheUrl}` : '.nx/cache');
   return [
     `storage: ${c.kind}${c.kind === 'path' ? ` ${c.path}` : ''}${c.kind === 'remote-cache' ? ` ${c.url}` : ''} (${STORAGE_CONFIG}${c.kind === 'workspace' ? ', absent or kind workspace' : ''})`,
-    `  prepared data, adapters, results   Nx task cache: ${nx}${layout.nxWorkspaceDataDirectory ? ` (its index: ${layout.nxWorkspaceDataDirectory})` : ''}`,
+    `  prepared data, adapters, results   Nx task cache: ${nx}${layout.taskCacheIndexDirectory ? ` (its index: ${layout.taskCacheIndexDirectory})` : ''}`,
     `  dataset downloads                  ${layout.downloads}`,
     `  request cache                      ${layout.requestCache}`,
     `  model weights (HF_HOME)            ${layout.hfHome ?? "the server environment's (unchanged)"}`,
@@ -58,7 +59,7 @@ export function storage(root: string, sub: string | undefined): number {
         writeFileSync(`${file}.tmp`, after);
         renameSync(`${file}.tmp`, file);
       }
-      if (layout.config.kind === 'path') for (const dir of [layout.downloads, layout.nxCacheDirectory!, layout.nxWorkspaceDataDirectory!]) mkdirSync(dir, { recursive: true });
+      if (layout.config.kind === 'path') for (const dir of [layout.downloads, layout.taskCacheDirectory!, layout.taskCacheIndexDirectory!]) mkdirSync(dir, { recursive: true });
       const set = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
       console.log(set.length ? `${ENV_FILE}: ${set.join(' ')} (Nx reads it on every command; a variable set in the shell wins)` : `${ENV_FILE}: no storage variables (kind workspace)`);
       if (layout.config.kind === 'remote-cache') console.log('the access token stays in your environment: export NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=... (never in a file evalgraph writes)');

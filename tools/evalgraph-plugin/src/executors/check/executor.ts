@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { isBackendPlugin, isUserFacingError, loadNamed, resolvePipeline, storageLayout, storageMismatch } from '@evalgraph/core';
+import { isBackendPlugin, isUserFacingError, loadNamed, resolvePipeline, storageLayout } from '@evalgraph/core';
+import { storageMismatch } from '../../shared/nx-storage-env';
 import { loadDatasetPlugins, loadPlugin, type LoadedPlugin } from '@evalgraph/scoring';
 import { reportError } from '../../shared/report-error';
 
