@@ -61,7 +61,7 @@ step unpack 120 tools/device/unpack.sh
 # The libs load from their compiled dist/ (gitignored, so not in the working tree that travels): build it here.
 step build 120 node tools/evalgraph-plugin/bin/build.js
 step standin-tests 120 python3 -m unittest discover -v -s tools/gpu-standin/tests -t tools/gpu-standin
-step english-module 60 node -e "require('@swc-node/register'); const m = require('./libs/inference/src/english-filter.ts'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
+step english-module 60 node -e "const m = require('@evalgraph/inference'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
 step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --out "$logs/filter.json"
 step doctor 60 evalgraph doctor
 step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
