@@ -8,7 +8,7 @@ export const REPO_ROOT = resolve(__dirname, '../..');
 /** The read-only dataset mirror beside the repository. */
 export const DATA_MIRROR = process.env.EVALGRAPH_DATA_MIRROR ?? resolve(REPO_ROOT, '../shared/datasets');
 
-const COPY = ['.env', 'nx.json', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.json', 'configs', 'libs', 'tools', 'pipelines'];
+const COPY = ['.env', 'nx.json', 'package.json', 'package-lock.json', 'tsconfig.settings.json', 'tsconfig.typecheck.json', 'configs', 'libs', 'tools', 'pipelines'];
 
 export interface Scratch {
   root: string;

@@ -62,7 +62,7 @@ function compile(root, file) {
   if (!compiler) {
     const { readDefaultTsConfig, tsCompilerOptionsToSwcConfig } = require('@swc-node/register/read-default-tsconfig');
     const { transformSync } = require('@swc-node/core');
-    const options = readDefaultTsConfig(path.join(root, 'tsconfig.base.json'));
+    const options = readDefaultTsConfig(path.join(root, 'tsconfig.settings.json'));
     compiler = (src, filename) => transformSync(src, filename, { ...tsCompilerOptionsToSwcConfig(options, filename), sourcemap: false }).code;
   }
   return compiler(fs.readFileSync(file, 'utf8'), file);

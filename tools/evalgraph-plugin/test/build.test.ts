@@ -20,7 +20,7 @@ afterEach(() => {
 function workspace(): string {
   const root = mkdtempSync(join(tmpdir(), 'evalgraph-build-'));
   roots.push(root);
-  cpSync(join(REPO, 'tsconfig.base.json'), join(root, 'tsconfig.base.json'));
+  cpSync(join(REPO, 'tsconfig.settings.json'), join(root, 'tsconfig.settings.json'));
   mkdirSync(join(root, 'libs/demo/src/sub'), { recursive: true });
   writeFileSync(join(root, 'libs/demo/src/index.ts'), "import { twice } from './sub/twice';\nexport const answer: number = twice(21);\n");
   writeFileSync(join(root, 'libs/demo/src/sub/twice.ts'), 'export function twice(n: number): number {\n  return n * 2;\n}\n');
@@ -91,5 +91,26 @@ describe('bin/build.js (compiled dist/ kept in step with src/)', () => {
         }
       }
     }
+  });
+
+  it('nx builds this workspace graph without loading the TypeScript compiler (no root tsconfig for Nx to read)', () => {
+    // Nx reads a root tsconfig.json/tsconfig.base.json with the `typescript` package while it resolves a local
+    // plugin's executors: about 0.3 s on every command (docs/architecture.md, "Compiled code").
+    const dir = mkdtempSync(join(tmpdir(), 'evalgraph-probe-'));
+    roots.push(dir);
+    const probe = join(dir, 'probe.js');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => require('fs').writeFileSync(process.env.PROBE_OUT, Object.keys(require.cache).filter((k) => /node_modules[\\\\/]typescript[\\\\/]/.test(k)).join('\\n')));\n",
+    );
+    const out = join(dir, 'loaded.txt');
+    const r = spawnSync(process.execPath, ['-r', probe, join(REPO, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', PROBE_OUT: out },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('pipeline-smoke');
+    expect(readFileSync(out, 'utf8')).toBe('');
   });
 });

@@ -19,7 +19,7 @@ export function requirePlugin(dir: string): unknown {
   const entry = require.resolve(dir);
   if (!/\.[cm]?tsx?$/.test(entry) || require.extensions['.ts']) return require(entry);
   const { register } = require('@swc-node/register/register') as { register: Register };
-  // ES2022, CommonJS (swc-node forces it), as tsconfig.base.json compiles evalgraph.
+  // ES2022, CommonJS (swc-node forces it), as tsconfig.settings.json compiles evalgraph.
   const revert = register({ target: 9, esModuleInterop: true });
   try {
     return require(entry);
