@@ -67,15 +67,15 @@ step doctor 60 evalgraph doctor
 step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
 step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
 step faults-sigkill 240 tools/device/gpu-faults.sh KILL "$out"
-step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*' --skip-nx-cache
+step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*'
 step readiness 60 nx run pipeline-gpu-validation:readiness
 # Data -> training -> evaluation (issue 19): the trainer's GPU tests, one LoRA run per GPU profile (the recipe is the
 # same, batch/accumulation/precision come from h100-80gb and h200-141gb), then base and adapter served by one
 # stand-in server (--enable-lora) through the gpu-lora pipeline, up to its readiness.
 step trainer-tests 180 bash -c 'cd tools/trainer && python3 -m unittest -v tests.test_logic tests.test_gpu_train'
-step train-h100 240 nx run train-gpu-standin-small-lora:train --skip-nx-cache
-step train-h200 240 nx run train-gpu-standin-small-lora-h200:train --skip-nx-cache
-step lora 240 nx run pipeline-gpu-lora:readiness
+step train-h100 240 nx run train-gpu-standin-small-lora:train
+step train-h200 240 nx run train-gpu-standin-small-lora-h200:train
+step lora 240 env GPU_STANDIN_REQUEST_LOG="$logs/lora-requests.log" nx run pipeline-gpu-lora:readiness
 step faults-sigint 240 tools/device/gpu-faults.sh INT "$out"
 nvidia-smi --query-compute-apps=pid,used_memory --format=csv >"$logs/gpu-apps-at-end.txt" 2>&1
 checkpoint

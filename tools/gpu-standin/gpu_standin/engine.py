@@ -5,6 +5,7 @@ import os
 import queue
 import threading
 import time
+import traceback
 
 import torch
 
@@ -124,7 +125,7 @@ def sample_tokens(logits, samplings, generators):
 class Engine:
     """Batches concurrent requests on one GPU: jobs that arrive within `window_ms` (or while a batch runs) decode together."""
 
-    def __init__(self, config_file, tokenizer, *, dtype=torch.bfloat16, device="cuda", max_num_seqs=128, max_model_len=4096, seed=0, processor_classes=(), window_ms=5.0, score_tokens_per_pass=8192, lora_modules=(), max_lora_rank=16):
+    def __init__(self, config_file, tokenizer, *, dtype=torch.bfloat16, device="cuda", max_num_seqs=128, max_model_len=4096, seed=0, processor_classes=(), window_ms=5.0, score_tokens_per_pass=8192, lora_modules=(), max_lora_rank=16, log=None, stats_interval_s=10.0):
         self.device = torch.device(device)
         torch.manual_seed(seed)
         t0 = time.perf_counter()
@@ -152,6 +153,10 @@ class Engine:
         self.kv_bytes_per_token = 2 * c.num_hidden_layers * c.num_key_value_heads * head_dim * torch.finfo(dtype).bits // 8
         self.step_times = []  # (batch rows, seconds) of decode steps, for the filter-cost measurement
         self.stopping = False
+        # vLLM logs its engine's throughput every few seconds and every failed request; so does this stand-in.
+        self.log = log
+        self.stats_interval = stats_interval_s
+        self.last_stats = (time.perf_counter(), 0, 0)
         self.thread = threading.Thread(target=self._loop, name="gpu-standin-engine", daemon=True)
         self.thread.start()
 
@@ -202,13 +207,26 @@ class Engine:
                         scores = [j for j in group if j.kind == "score"]
                         gens = [j for j in group if j.kind == "generate"]
                         if scores:
-                            self._run_guarded(self._score, scores)
+                            self._run_guarded(self._score, scores, adapter)
                         if gens:
-                            self._run_guarded(self._generate, gens)
+                            self._run_guarded(self._generate, gens, adapter)
             finally:
                 with self.lock:
                     self.counters["running"] -= len(jobs)
                     self.counters["kv_cache_usage"] = 0.0
+                self._log_stats()
+
+    def _log_stats(self):
+        if not self.log:
+            return
+        now = time.perf_counter()
+        t0, prompt0, gen0 = self.last_stats
+        if now - t0 < self.stats_interval:
+            return
+        c = self.counters
+        dt = now - t0
+        self.log("INFO", f"Avg prompt throughput: {(c['prompt_tokens'] - prompt0) / dt:.1f} tokens/s, Avg generation throughput: {(c['generation_tokens'] - gen0) / dt:.1f} tokens/s, Running: {c['running']} reqs, Waiting: {self.queue.qsize()} reqs")
+        self.last_stats = (now, c["prompt_tokens"], c["generation_tokens"])
 
     def _adapter(self, name):
         """The weights a forward pass uses: the named adapter on the base model, or the base model alone."""
@@ -219,10 +237,12 @@ class Engine:
         self.model.set_adapter(name)
         return contextlib.nullcontext()
 
-    def _run_guarded(self, fn, jobs):
+    def _run_guarded(self, fn, jobs, adapter=None):
         try:
             fn(jobs)
         except Exception as e:  # noqa: BLE001 - every waiting request gets the error, the server keeps running
+            if self.log:
+                self.log("ERROR", f"{len(jobs)} request(s) for {adapter or 'the base model'} failed: {traceback.format_exc()}")
             for j in jobs:
                 if not j.done.is_set():
                     j.error = f"{type(e).__name__}: {e}"

@@ -64,6 +64,7 @@ class App:
             seed=int(args.get("seed") or 0),
             processor_classes=classes,
             lora_modules=self.lora_modules,
+            log=log,
             max_lora_rank=max_lora_rank,
         )
         gib = torch.cuda.memory_allocated() / 2**30 if device == "cuda" else 0.0
