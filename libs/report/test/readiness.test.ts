@@ -53,7 +53,7 @@ describe('evaluateGates', () => {
     expect(gate(gs, 'throughput').reason).toMatch(/^not measured/);
     const noGpu = evaluateGates(build(tmp(), two).summary, defaults, null);
     expect(gate(noGpu, 'gpu_memory')).toMatchObject({ pass: false, reason: 'not measured: no GPU profile' });
-    const empty = evaluateGates({ cells: [], missing_cells: [], dummy: false, production: false }, defaults, H100);
+    const empty = evaluateGates({ cells: [], missing_cells: [], dummy: false, production: false, comparisons: { servers: [] } }, defaults, H100);
     expect(empty.filter((g) => g.pass).map((g) => g.gate)).toEqual(['no_dummy']);
   });
 
@@ -70,6 +70,25 @@ describe('evaluateGates', () => {
     // A cell that did generate but has no tok/s is still a failure.
     const broken = { ...summary, cells: summary.cells.map((c, i) => (i === 0 ? { ...c, metrics: { ...c.metrics, throughput_tok_s: null } } : c)) };
     expect(gate(evaluateGates(broken, defaults, H100), 'throughput').reason).toMatch(/^not measured for 1 cell/);
+  });
+
+  it('judges cells that shared one server at once by the server, not by their share of it', () => {
+    const { summary } = build(tmp(), two);
+    const [a, b] = summary.cells.filter((c) => c.metrics.tokens.completion > 0);
+    const slowCells = { ...summary, cells: summary.cells.map((c) => (c === a || c === b ? { ...c, metrics: { ...c.metrics, throughput_tok_s: 60 } } : c)) };
+    // Alone on their servers, each cell's own 60 tok/s is the measurement, and it fails.
+    const alone = gate(evaluateGates(slowCells, defaults, H100), 'throughput');
+    expect(alone).toMatchObject({ pass: false, value: 60 });
+    expect(alone.reason).toMatch(/^slowest cell /);
+    // The same cells on one server at the same time: the server's 150 tok/s over its window is what was measured.
+    const row = { ...summary.comparisons.servers[0], cells: [a.key, b.key], completion_tokens: 9000, window_s: 60, tok_s: 150, note: null };
+    const shared = { ...slowCells, comparisons: { servers: [row, ...summary.comparisons.servers.filter((r) => !r.cells.includes(a.key) && !r.cells.includes(b.key))] } };
+    const g = gate(evaluateGates(shared, defaults, H100), 'throughput');
+    expect(g.reason).toContain(`server ${row.model} (${a.key}, ${b.key})`);
+    expect(g).toMatchObject({ pass: true, value: 150 });
+    // A shared server with no tok/s (no time window) is not a measurement.
+    const noWindow = { ...shared, comparisons: { servers: [{ ...row, tok_s: null, note: 'no time window recorded' }] } };
+    expect(gate(evaluateGates(noWindow, defaults, H100), 'throughput').reason).toMatch(/^not measured for 1 cell\(s\) or shared server\(s\): server /);
   });
 
   it('forbids the dummy backend in a production pipeline (or when the gates say so)', () => {
