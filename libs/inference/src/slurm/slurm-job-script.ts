@@ -76,6 +76,19 @@ free_port() {
   done
   return 1
 }
+# Whether the server's own process group listens on the port: the probe alone would also take another program that
+# won the port for our server (ss names the owner; where it cannot, the probe is trusted).
+ours_listening() {
+  port_busy "$1" || return 1
+  command -v ss >/dev/null 2>&1 || return 0
+  local pids p
+  pids=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2)
+  [ -n "$pids" ] || return 0
+  for p in $pids; do
+    [ "$(ps -o pgid= -p "$p" 2>/dev/null | tr -d ' ')" = "$srv" ] && return 0
+  done
+  return 1
+}
 heartbeat_age() { echo $(( $(date +%s) - $(stat -c %Y "$heartbeat" 2>/dev/null || echo 0) )); }
 ${env.join('\n')}
 srv=
@@ -104,11 +117,12 @@ for attempt in 1 2 3 4 5; do
   say "starting on $(hostname) port $PORT (GPUs: \${CUDA_VISIBLE_DEVICES:-none})"
   setsid ${argv} &
   srv=$!
-  while kill -0 "$srv" 2>/dev/null && ! port_busy "$PORT"; do
+  while kill -0 "$srv" 2>/dev/null && ! ours_listening "$PORT"; do
     client_gone
     sleep 0.2
   done
-  kill -0 "$srv" 2>/dev/null && break
+  # A server whose bind failed after all (the port went to another socket of its own) is gone a moment later.
+  kill -0 "$srv" 2>/dev/null && sleep 1 && kill -0 "$srv" 2>/dev/null && break
   wait "$srv"
   rc=$?
   srv=
