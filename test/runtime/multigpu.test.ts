@@ -75,6 +75,8 @@ describe('several GPUs on one host (fake nvidia-smi with 8 GPUs, stand-in vLLM)'
       const deadline = Date.now() + 150_000;
       const ready = () => events().filter((e) => e.event === 'ready').length;
       while (ready() < 7 && Date.now() < deadline && runs.every((r) => r.child.exitCode === null)) await new Promise((r) => setTimeout(r, 200));
+      const early = runs.find((r) => r.child.exitCode !== null);
+      if (early) expect.fail(`a run ended before all seven servers were ready (exit ${early.child.exitCode}):\n${(await early.done).out.slice(-4000)}`);
       expect(ready(), 'seven servers ready before any answered a request').toBe(7);
       writeFileSync(hold, '');
       const results = await Promise.all(runs.map((r) => r.done));
