@@ -4,7 +4,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findExecutable, freePort } from './proc';
 import { serverKind } from './runtime-version';
-import { nvidiaSmiPath, queryGpus } from './nvidia-smi';
+import { visibleGpus } from './cuda-visible-devices';
+import { GpuVisibilityError } from './errors';
+import { nvidiaSmiPath, queryGpus, type GpuInfo } from './nvidia-smi';
 import { checkVllmVersionRange } from './vllm-version-check';
 
 /** One line of `doctor`. */
@@ -94,13 +96,21 @@ async function checkGpus(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   if (!exe) return { name: 'gpu', status: 'warning', detail: 'nvidia-smi not found: no NVIDIA GPU visible', fix: 'vLLM needs an NVIDIA GPU and driver; without one only the dummy and endpoint backends run' };
   const gpus = await queryGpus(exe);
   if (!gpus || gpus.length === 0) return { name: 'gpu', status: 'error', detail: 'nvidia-smi found no GPU (or failed)', fix: 'check the driver: run nvidia-smi' };
+  let usable: GpuInfo[];
+  try {
+    usable = visibleGpus(gpus, env);
+  } catch (e) {
+    if (!(e instanceof GpuVisibilityError)) throw e;
+    return { name: 'gpu', status: 'error', detail: e.message.split(' — fix: ')[0], fix: e.message.split(' — fix: ')[1] ?? 'unset CUDA_VISIBLE_DEVICES' };
+  }
   const gib = (mib: number) => (mib / 1024).toFixed(1);
   const lines = gpus.map((g) => `GPU ${g.index} ${g.name}: ${gib(g.freeMiB)} of ${gib(g.totalMiB)} GiB free`);
-  const busy = gpus.filter((g) => g.usedMiB / g.totalMiB > 0.1);
+  const busy = usable.filter((g) => g.usedMiB / g.totalMiB > 0.1);
+  const only = usable.length < gpus.length ? `; evalgraph uses GPU ${usable.map((g) => g.index).join(', ')} (CUDA_VISIBLE_DEVICES)` : '';
   return {
     name: 'gpu',
     status: busy.length ? 'warning' : 'ok',
-    detail: `${lines.join('; ')}; driver ${gpus[0].driver}`,
+    detail: `${lines.join('; ')}; driver ${gpus[0].driver}${only}`,
     fix: busy.length ? `GPU ${busy.map((g) => g.index).join(', ')} already has memory in use: look for leftover servers (nvidia-smi --query-compute-apps=pid,used_memory --format=csv)` : '',
   };
 }

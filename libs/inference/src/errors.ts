@@ -47,3 +47,11 @@ export class GpuLeaseImpossibleError extends UserFacingError {
     this.name = 'GpuLeaseImpossibleError';
   }
 }
+
+/** $CUDA_VISIBLE_DEVICES names GPUs the local lease cannot map onto what nvidia-smi lists. */
+export class GpuVisibilityError extends UserFacingError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuVisibilityError';
+  }
+}

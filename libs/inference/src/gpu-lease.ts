@@ -17,6 +17,8 @@ export interface LeaseRequest {
   deviceCount: number;
   /** GPUs one server spans (tensor parallel), default 1. */
   devicesNeeded?: number;
+  /** The GPUs (nvidia-smi indices) it may take, e.g. those $CUDA_VISIBLE_DEVICES names; default 0 … deviceCount-1. */
+  devices?: number[];
 }
 
 /** A row of the lease table: one holder. */
@@ -139,14 +141,15 @@ export class GpuLeaseManager {
     const devices = this.db
       .transaction((): number[] | null => {
         this.reap();
-        const used = new Array<number>(req.deviceCount).fill(0);
+        // Held GiB per GPU, by nvidia-smi index: holders that see other GPUs (another CUDA_VISIBLE_DEVICES) count too.
+        const used = new Map(candidates(req).map((d) => [d, 0]));
         for (const r of this.db.prepare('SELECT * FROM leases').all() as LeaseRow[]) {
-          for (const d of JSON.parse(r.devices) as number[]) if (d < used.length) used[d] += r.gib;
+          for (const d of JSON.parse(r.devices) as number[]) if (used.has(d)) used.set(d, used.get(d)! + r.gib);
         }
         // No GPU is ever promised more than its memory: held GiB plus this request stay within it on every GPU taken.
-        const fits = (d: number) => used[d] + req.gib <= req.deviceMemoryGiB + EPS;
+        const fits = (u: number) => u + req.gib <= req.deviceMemoryGiB + EPS;
         // Emptiest GPUs first, so servers spread over the host before any two share a GPU.
-        const free = used.map((u, d) => ({ u, d })).filter(({ d }) => fits(d)).sort((a, b) => a.u - b.u || a.d - b.d);
+        const free = [...used].map(([d, u]) => ({ u, d })).filter(({ u }) => fits(u)).sort((a, b) => a.u - b.u || a.d - b.d);
         if (free.length < need) return null;
         const chosen = free.slice(0, need).map((x) => x.d).sort((a, b) => a - b);
         this.db
@@ -197,10 +200,16 @@ export class GpuLeaseManager {
   }
 }
 
+/** The GPUs a request may take. */
+function candidates(req: LeaseRequest): number[] {
+  return req.devices ?? Array.from({ length: req.deviceCount }, (_, i) => i);
+}
+
 /** Throws when no amount of waiting can satisfy the request (it would otherwise wait forever). */
 function impossible(req: LeaseRequest, need: number): void {
-  if (need > req.deviceCount) {
-    throw new GpuLeaseImpossibleError(`${req.key}: needs ${need} GPUs (tensor parallel) but the GPU profile has count ${req.deviceCount} — fix: a profile with count >= ${need}, or a smaller tensor_parallel_size`);
+  if (need > candidates(req).length) {
+    const have = req.devices ? `only GPU ${req.devices.join(', ')} can be leased here (nvidia-smi, CUDA_VISIBLE_DEVICES)` : `the GPU profile has count ${req.deviceCount}`;
+    throw new GpuLeaseImpossibleError(`${req.key}: needs ${need} GPUs (tensor parallel) but ${have} — fix: a machine or profile with >= ${need} GPUs, or a smaller tensor_parallel_size`);
   }
   if (req.gib > req.deviceMemoryGiB + EPS) {
     throw new GpuLeaseImpossibleError(`${req.key}: claims ${req.gib.toFixed(1)} GiB on each GPU but one GPU of the profile has ${req.deviceMemoryGiB} GiB — fix: lower the preset's gpu_memory_utilization or use a larger GPU profile`);

@@ -15,6 +15,7 @@ export * from './server';
 export * from './vllm-launch';
 export * from './gpu-lease';
 export * from './gpu-capacity';
+export * from './cuda-visible-devices';
 export * from './server-pool';
 export * from './work-estimate';
 export * from './retry';

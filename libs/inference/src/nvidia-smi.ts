@@ -9,6 +9,8 @@ export interface GpuInfo {
   usedMiB: number;
   freeMiB: number;
   driver: string;
+  /** "GPU-…", when the query asked for it (CUDA_VISIBLE_DEVICES may name GPUs by UUID). */
+  uuid?: string;
 }
 
 /** One process holding GPU memory. */
@@ -38,11 +40,11 @@ function csvRows(text: string): string[][] {
 
 const num = (s: string) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : NaN);
 
-/** Parses `--query-gpu=index,name,memory.total,memory.used,memory.free,driver_version --format=csv,noheader,nounits`. */
+/** Parses `--query-gpu=index,name,memory.total,memory.used,memory.free,driver_version,uuid --format=csv,noheader,nounits`. */
 export function parseGpuQuery(text: string): GpuInfo[] {
   return csvRows(text)
     .filter((r) => r.length >= 6)
-    .map((r) => ({ index: num(r[0]), name: r[1], totalMiB: num(r[2]), usedMiB: num(r[3]), freeMiB: num(r[4]), driver: r[5] }))
+    .map((r) => ({ index: num(r[0]), name: r[1], totalMiB: num(r[2]), usedMiB: num(r[3]), freeMiB: num(r[4]), driver: r[5], ...(r[6] ? { uuid: r[6] } : {}) }))
     .filter((g) => Number.isFinite(g.index) && Number.isFinite(g.totalMiB));
 }
 
@@ -57,7 +59,7 @@ export function parseComputeApps(text: string): GpuApp[] {
 export async function queryGpus(exe = nvidiaSmiPath()): Promise<GpuInfo[] | null> {
   if (!exe) return null;
   try {
-    return parseGpuQuery(await run(exe, ['--query-gpu=index,name,memory.total,memory.used,memory.free,driver_version', '--format=csv,noheader,nounits']));
+    return parseGpuQuery(await run(exe, ['--query-gpu=index,name,memory.total,memory.used,memory.free,driver_version,uuid', '--format=csv,noheader,nounits']));
   } catch {
     return null;
   }

@@ -269,7 +269,7 @@ export class ServerPool {
 
   private leaseRequest(e: Entry) {
     const { spec } = e;
-    return { key: spec.key, gib: serverMemoryGiB(spec.preset, spec.gpu), deviceMemoryGiB: spec.gpu.memory_gib, deviceCount: spec.gpu.count, devicesNeeded: e.tp };
+    return { key: spec.key, gib: serverMemoryGiB(spec.preset, spec.gpu), deviceMemoryGiB: spec.gpu.memory_gib, deviceCount: spec.gpu.count, devicesNeeded: e.tp, devices: spec.gpuDevices };
   }
 
   private ensureStarted(e: Entry, r: Replica): Promise<ModelServer> {

@@ -1,4 +1,4 @@
-import type { EvalRequest, EvalResponse, ModelConfig, Preset, GpuProfile, ModelMode, SlurmAccounting, SlurmSettings } from '@evalgraph/core';
+import type { EvalRequest, EvalResponse, ModelConfig, Preset, GpuProfile, ModelMode, ServerGpus, SlurmAccounting, SlurmSettings } from '@evalgraph/core';
 
 /** Everything needed to start (or reach) one model server. */
 export interface ServerSpec {
@@ -10,6 +10,8 @@ export interface ServerSpec {
   presetName: string;
   gpu: GpuProfile;
   gpuName: string;
+  /** The GPUs (nvidia-smi indices) a local server may be placed on, from machineCapacity; absent: 0 … gpu.count-1. */
+  gpuDevices?: number[];
   /** plugin: a backend plugin's factory makes the Backend (the evaluate executor loads it; see `plugin`). */
   backend: 'vllm' | 'endpoint' | 'dummy' | 'plugin';
   /** The backend plugin reference, when backend is plugin. */
@@ -93,7 +95,7 @@ export interface RunStats {
 export interface Backend {
   readonly kind: 'vllm' | 'endpoint' | 'dummy' | 'plugin';
   /** Which server produced the numbers, for run.json ("dummy (in-process)", "vllm 0.11.0", "standin-vllm 1.0"). */
-  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string; slurm?: SlurmAccounting };
+  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string; slurm?: SlurmAccounting; gpus?: ServerGpus };
   /** Send requests (through the request cache); responses in request order, errors as ErrorResponse. */
   run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }>;
   /** Stop what this backend started (no-op for dummy and endpoint). */

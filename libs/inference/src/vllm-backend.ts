@@ -61,7 +61,10 @@ export class VllmBackend implements Backend {
     const setup = this.setup();
     const english = this.spec.englishOnly ? { english_filter: this.englishDelivery() === 'allowed-token-ids' ? 'per-request allowed_token_ids' : (setup.english?.describe ?? 'logits processor') } : {};
     const slurm = this.server?.slurm ? { slurm: this.server.slurm } : {};
-    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english, ...slurm };
+    // Where the lease read nvidia-smi, spec.gpu is the GPU found, not the profile: the memory gate divides by it.
+    const devices = this.spec.gpuDevices && !this.server?.slurm ? this.server?.devices : null;
+    const gpus = devices?.length ? { gpus: { devices, name: this.spec.gpu.name, memory_gib: this.spec.gpu.memory_gib } } : {};
+    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english, ...slurm, ...gpus };
   }
 
   /** The installed vLLM's flag list and English-filter plan for this spec (resolved once). */

@@ -1,4 +1,5 @@
 import { storageLayout } from '@evalgraph/core';
+import { cudaDeviceEnv } from './cuda-visible-devices';
 import { ServerStartError } from './errors';
 import { freePort, resolveVllmExecutable } from './proc';
 import { ManagedServer, type ServerLaunch } from './server';
@@ -26,7 +27,7 @@ export function vllmLaunch(spec: ServerSpec, port: number, opts: VllmStartOption
   const setup = vllmSetup(spec, { executable, env: opts.env });
   const env: NodeJS.ProcessEnv = { ...opts.env, ...setup.env };
   const logitsProcessors = setup.logitsProcessors;
-  if (opts.devices?.length) env.CUDA_VISIBLE_DEVICES = opts.devices.join(',');
+  if (opts.devices?.length) Object.assign(env, cudaDeviceEnv(opts.devices));
   // configs/storage.yaml with a path: weights and vLLM's compile/CUDA-graph caches persist there, so a later session
   // or another machine starts warm; one cache root per model and preset (the server's mode-independent flags).
   const storage = storageLayout(spec.workspaceRoot);

@@ -34,6 +34,17 @@ describe('doctor', () => {
     expect(JSON.stringify(checks)).not.toContain(secret);
   });
 
+  it('says which GPUs CUDA_VISIBLE_DEVICES leaves to evalgraph, and fails on one naming no GPU', async () => {
+    const gpuCheck = async (visible: string) => (await runDoctor({ ...process.env, EVALGRAPH_NVIDIA_SMI: FAKE_SMI, CUDA_VISIBLE_DEVICES: visible })).find((c) => c.name === 'gpu')!;
+    process.env.FAKE_SMI_GPUS = '4'; // nvidia-smi runs with this process's environment
+    try {
+      expect((await gpuCheck('1,3')).detail).toMatch(/GPU 3 NVIDIA H100 80GB HBM3: .*; evalgraph uses GPU 1, 3 \(CUDA_VISIBLE_DEVICES\)$/);
+      expect(await gpuCheck('4')).toMatchObject({ status: 'error', fix: "use nvidia-smi's indices or GPU UUIDs, or unset it" });
+    } finally {
+      delete process.env.FAKE_SMI_GPUS;
+    }
+  });
+
   it('says what is missing, and how to fix it, on a bare machine', async () => {
     const checks = await runDoctor({ PATH: '/nonexistent', HOME: root });
     const by = Object.fromEntries(checks.map((c) => [c.name, c]));

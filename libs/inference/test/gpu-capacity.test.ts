@@ -1,16 +1,19 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serverMemoryGiB } from '@evalgraph/core';
+import { cudaDeviceEnv, visibleGpus } from '../src/cuda-visible-devices';
+import { GpuVisibilityError } from '../src/errors';
 import { detectCapacity, machineCapacity } from '../src/gpu-capacity';
 import type { GpuInfo } from '../src/nvidia-smi';
 import { gpu, preset } from './helpers';
 
-const h200 = (index: number, totalMiB = 143771): GpuInfo => ({ index, name: 'NVIDIA H200', totalMiB, usedMiB: 0, freeMiB: totalMiB, driver: '580.159.04' });
+const h200 = (index: number, totalMiB = 143771): GpuInfo => ({ index, name: 'NVIDIA H200', totalMiB, usedMiB: 0, freeMiB: totalMiB, driver: '580.159.04', uuid: `GPU-${index}a5e0c7d-1111-2222-3333-44445555666${index}` });
+const eight = Array.from({ length: 8 }, (_, i) => h200(i));
 
 describe('the GPU lease counts the GPUs nvidia-smi reports', () => {
   it('keeps the profile where nvidia-smi gives nothing (a CPU machine)', () => {
     const p = gpu({ memory_gib: 79.6, count: 1 });
-    expect(machineCapacity(p, 'h100-80gb', null)).toEqual({ gpu: p, source: 'profile', note: null });
+    expect(machineCapacity(p, 'h100-80gb', null)).toEqual({ gpu: p, source: 'profile', devices: null, note: null });
     expect(machineCapacity(p, 'h100-80gb', [])).toMatchObject({ source: 'profile' });
   });
 
@@ -44,5 +47,35 @@ describe('the GPU lease counts the GPUs nvidia-smi reports', () => {
         else process.env[k] = v;
       }
     }
+  });
+});
+
+describe('CUDA_VISIBLE_DEVICES limits the GPUs the lease hands out', () => {
+  it('unset: every GPU nvidia-smi lists', () => {
+    expect(visibleGpus(eight, {}).map((g) => g.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(machineCapacity(gpu({ memory_gib: 140.4, count: 8 }), 'x8', eight, {})).toMatchObject({ devices: [0, 1, 2, 3, 4, 5, 6, 7], note: null });
+  });
+
+  it('nvidia-smi indices and GPU UUIDs (or a unique prefix, as CUDA accepts) name the GPUs; the count and the note follow', () => {
+    expect(visibleGpus(eight, { CUDA_VISIBLE_DEVICES: '6, 2' }).map((g) => g.index)).toEqual([6, 2]);
+    expect(visibleGpus(eight, { CUDA_VISIBLE_DEVICES: 'GPU-3a5e0c7d,1' }).map((g) => g.index)).toEqual([3, 1]);
+    const cap = machineCapacity(gpu({ memory_gib: 140.4, count: 8 }), 'h200-141gb-x8', eight, { CUDA_VISIBLE_DEVICES: '2,3' });
+    expect(cap.devices).toEqual([2, 3]);
+    expect(cap.gpu.count).toBe(2);
+    expect(cap.note).toContain('(CUDA_VISIBLE_DEVICES: GPU 2, 3 of 8)');
+  });
+
+  it('a value the lease cannot honour is one error naming the variable and the fix', () => {
+    const bad = (v: string) => () => visibleGpus(eight, { CUDA_VISIBLE_DEVICES: v });
+    expect(bad('9')).toThrow(GpuVisibilityError);
+    expect(bad('1,9')).toThrow(/CUDA_VISIBLE_DEVICES=1,9 names "9", which is no GPU nvidia-smi lists \(0 \(GPU-0a5e.*— fix: use nvidia-smi's indices or GPU UUIDs, or unset it/);
+    expect(bad('')).toThrow(/hides every GPU.*fix: unset it/);
+    expect(bad('-1')).toThrow(/hides every GPU/);
+    expect(bad('MIG-4f1e2d3c-aaaa-bbbb-cccc-000011112222')).toThrow(/MIG instance.*endpoint backend/);
+    expect(bad('GPU-')).toThrow(/"GPU-" starts the UUID of GPUs 0, 1, 2, 3, 4, 5, 6, 7 — fix: give enough of the UUID/);
+  });
+
+  it('servers and training get nvidia-smi indices in PCI bus order, which is how nvidia-smi numbers them', () => {
+    expect(cudaDeviceEnv([5, 6])).toEqual({ CUDA_VISIBLE_DEVICES: '5,6', CUDA_DEVICE_ORDER: 'PCI_BUS_ID' });
   });
 });

@@ -96,6 +96,19 @@ describe('GPU lease on a host with 8 GPUs', () => {
     m.close();
   });
 
+  it('takes only the GPUs it may (CUDA_VISIBLE_DEVICES), counting what holders with other visible GPUs put on them', () => {
+    const m = new GpuLeaseManager(join(root, 'l3', 'leases.sqlite'));
+    const other = m.tryAcquire(req('other-user', { devices: [5] }))!;
+    expect(other.devices).toEqual([5]);
+    const mine = [m.tryAcquire(req('a', { devices: [5, 6] })), m.tryAcquire(req('b', { devices: [5, 6] }))];
+    expect(mine[0]?.devices).toEqual([6]);
+    expect(mine[1]).toBeNull(); // GPU 5 holds the other user's server, GPU 6 ours: GPU 0 is free but not ours to take
+    other.release();
+    expect(m.tryAcquire(req('b', { devices: [5, 6] }))?.devices).toEqual([5]);
+    expect(m.tryAcquire(req('tp2', { devicesNeeded: 2, devices: [2, 7] }))?.devices).toEqual([2, 7]);
+    m.close();
+  });
+
   it('what models of other runs wait for is seen by every process (rows of dead processes are dropped)', () => {
     const file = join(root, 'w1', 'leases.sqlite');
     const m = new GpuLeaseManager(file);
@@ -116,7 +129,8 @@ describe('GPU lease on a host with 8 GPUs', () => {
   it('a request that can never fit is an error naming the fix, not an endless wait', () => {
     const m = new GpuLeaseManager(join(root, 'l2', 'leases.sqlite'));
     expect(() => m.tryAcquire(req('tp16', { devicesNeeded: 16 }))).toThrow(GpuLeaseImpossibleError);
-    expect(() => m.tryAcquire(req('tp16', { devicesNeeded: 16 }))).toThrow(/needs 16 GPUs .* count 8 — fix: a profile with count >= 16/);
+    expect(() => m.tryAcquire(req('tp16', { devicesNeeded: 16 }))).toThrow(/needs 16 GPUs .* count 8 — fix: a machine or profile with >= 16 GPUs/);
+    expect(() => m.tryAcquire(req('tp2', { devicesNeeded: 2, devices: [3] }))).toThrow(/needs 2 GPUs .* only GPU 3 can be leased here/);
     expect(() => m.tryAcquire(req('huge', { gib: 100 }))).toThrow(/claims 100\.0 GiB on each GPU but one GPU of the profile has 79\.6 GiB/);
     m.close();
   });

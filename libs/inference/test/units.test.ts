@@ -93,6 +93,7 @@ describe('metrics and nvidia-smi parsing', () => {
 
   it('parses nvidia-smi csv (noheader, nounits)', () => {
     expect(parseGpuQuery('0, NVIDIA H100 80GB HBM3, 81559, 1000, 80559, 580.159.04\n')).toEqual([{ index: 0, name: 'NVIDIA H100 80GB HBM3', totalMiB: 81559, usedMiB: 1000, freeMiB: 80559, driver: '580.159.04' }]);
+    expect(parseGpuQuery('1, NVIDIA H100 80GB HBM3, 81559, 1000, 80559, 580.159.04, GPU-8f3c2a1e-0d4b-4c55-9e1a-2b7f6c9d0e11\n')[0].uuid).toBe('GPU-8f3c2a1e-0d4b-4c55-9e1a-2b7f6c9d0e11');
     expect(parseComputeApps('1234, 70000\n5678, [N/A]\n')).toEqual([{ pid: 1234, usedMiB: 70000 }, { pid: 5678, usedMiB: 0 }]);
     expect(parseComputeApps('No running processes found\n')).toEqual([]);
   });

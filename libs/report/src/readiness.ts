@@ -48,12 +48,16 @@ function memoryGate(s: ReadinessInput, gates: Gates, gpu: GpuProfile | null): Ve
     const dummy = unmeasured.filter((c) => c.backend === 'dummy').length;
     return fail(`not measured for ${unmeasured.length} cell(s): ${list(unmeasured.map((c) => c.key))}${dummy ? ' (the dummy backend uses no GPU)' : ''}`);
   }
-  // Per GPU: a server is placed on one GPU of the profile (tensor parallel is not recorded per cell yet).
-  const worst = s.cells.reduce((a, c) => (c.metrics.peak_gpu_memory_gib! > a.metrics.peak_gpu_memory_gib! ? c : a));
+  // A cell's peak is its server's, over all the GPUs it was placed on; where nvidia-smi was read (run.json
+  // server.gpus) those are the GPUs found, so an h100-80gb pipeline on an H200 is judged against the H200's memory.
+  const capacity = (c: (typeof s.cells)[number]) => (c.server.gpus ? { gib: c.server.gpus.memory_gib * c.server.gpus.devices.length, what: `${c.server.gpus.devices.length} × ${c.server.gpus.name}, nvidia-smi` } : { gib: gpu.memory_gib, what: `${gpu.name}, profile` });
+  const fraction = (c: (typeof s.cells)[number]) => c.metrics.peak_gpu_memory_gib! / capacity(c).gib;
+  const worst = s.cells.reduce((a, c) => (fraction(c) > fraction(a) ? c : a));
   const peak = worst.metrics.peak_gpu_memory_gib!;
-  const value = peak / gpu.memory_gib;
+  const value = fraction(worst);
   const pass = value < threshold;
-  return { gate: 'gpu_memory', pass, value, threshold, reason: `peak ${peak.toFixed(1)} GiB of ${gpu.memory_gib} GiB (${gpu.name}) in ${worst.key}: ${pct(value)} ${pass ? '<' : '≥'} ${pct(threshold)}` };
+  const of = capacity(worst);
+  return { gate: 'gpu_memory', pass, value, threshold, reason: `peak ${peak.toFixed(1)} GiB of ${Math.round(of.gib * 10) / 10} GiB (${of.what}) in ${worst.key}: ${pct(value)} ${pass ? '<' : '≥'} ${pct(threshold)}` };
 }
 
 function throughputGate(s: ReadinessInput, gates: Gates): Verdict {

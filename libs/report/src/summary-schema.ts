@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MetricsFile } from '@evalgraph/core';
+import { MetricsFile, ServerGpus } from '@evalgraph/core';
 import {
   BaselineReport,
   DisagreementSet,
@@ -44,7 +44,13 @@ export const SummaryCell = z
     preset: z.string(),
     english_only: z.boolean(),
     backend: z.enum(['dummy', 'vllm', 'endpoint', 'plugin']),
-    server: z.object({ kind: z.string(), version: z.string().nullable() }).strict(),
+    server: z
+      .object({
+        kind: z.string(),
+        version: z.string().nullable(),
+        gpus: ServerGpus.optional().describe('the GPUs the server ran on, from nvidia-smi (run.json server.gpus); absent: the GPU profile stands'),
+      })
+      .strict(),
     gpu: z.string(),
     dataset_sha256: z.string(),
     config_hashes: z.record(z.string(), z.string()),

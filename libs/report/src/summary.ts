@@ -46,7 +46,7 @@ function summaryCell(c: LoadedCell): SummaryCell {
     preset: c.run.preset,
     english_only: c.run.model.english_only,
     backend: c.run.backend,
-    server: { kind: c.run.server.kind, version: c.run.server.version },
+    server: { kind: c.run.server.kind, version: c.run.server.version, ...(c.run.server.gpus && { gpus: c.run.server.gpus }) },
     gpu: c.run.gpu,
     dataset_sha256: c.run.dataset.sha256,
     config_hashes: c.run.config_hashes,

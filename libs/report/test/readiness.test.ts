@@ -44,6 +44,22 @@ describe('evaluateGates', () => {
     expect(gate(lax, 'coverage').reason).toMatch(/^not required/);
   });
 
+  it('judges memory against the GPUs nvidia-smi found for the server (all of them under tensor parallel), else the profile', () => {
+    const { summary } = build(tmp(), { ...two, variants: [{ id: 'a', accuracy: 0.6, peakMemoryGiB: 100 }] });
+    expect(gate(evaluateGates(summary, defaults, H100), 'gpu_memory')).toMatchObject({ pass: false, value: 100 / 80 });
+    // The h100-80gb pipeline ran on an H200: 100 GiB of 140.4 passes where the profile's 80 would not.
+    for (const c of summary.cells) c.server.gpus = { devices: [3], name: 'NVIDIA H200', memory_gib: 140.4 };
+    const onH200 = gate(evaluateGates(summary, defaults, H100), 'gpu_memory');
+    expect(onH200).toMatchObject({ pass: true, value: 100 / 140.4 });
+    expect(onH200.reason).toMatch(/^peak 100\.0 GiB of 140\.4 GiB \(1 × NVIDIA H200, nvidia-smi\) in a\//);
+    // A tensor-parallel-2 server's peak spans both its GPUs; the worst cell is the one nearest its own limit.
+    summary.cells[0].server.gpus = { devices: [0, 1], name: 'NVIDIA H100 80GB HBM3', memory_gib: 79.6 };
+    summary.cells[0].metrics.peak_gpu_memory_gib = 130;
+    const tp = gate(evaluateGates(summary, defaults, H100), 'gpu_memory');
+    expect(tp).toMatchObject({ pass: false, value: 130 / 159.2 });
+    expect(tp.reason).toContain('of 159.2 GiB (2 × NVIDIA H100 80GB HBM3, nvidia-smi)');
+  });
+
   it('treats what was not measured as a failure, never a pass', () => {
     const { summary } = build(tmp(), { ...two, variants: [{ id: 'a', accuracy: 0.6, backend: 'dummy', throughput: null }] });
     const gs = evaluateGates(summary, defaults, H100);

@@ -78,6 +78,16 @@ export const ResultFileDigest = z
   .strict();
 export type ResultFileDigest = z.infer<typeof ResultFileDigest>;
 
+/** The GPUs the local GPU lease placed a cell's server on, as nvidia-smi reported them. */
+export const ServerGpus = z
+  .object({
+    devices: z.array(z.number().int().min(0)).min(1).describe('nvidia-smi indices (the server\'s CUDA_VISIBLE_DEVICES, PCI bus order)'),
+    name: z.string(),
+    memory_gib: z.number().positive().describe('memory of one of these GPUs (the smallest): what the memory gate divides the peak by'),
+  })
+  .strict();
+export type ServerGpus = z.infer<typeof ServerGpus>;
+
 /** Slurm's record of the job that ran a cell's server, as run.json keeps it. */
 export const SlurmAccounting = z
   .object({
@@ -110,6 +120,7 @@ export const RunFile = z
         flags: z.string().optional().describe('which `vllm serve` flag list the command was checked against (installed vLLM or the frozen 0.11 list)'),
         english_filter: z.string().optional().describe('how the English-only filter reached the server: which logits-processor interface, or per-request allowed_token_ids'),
         slurm: SlurmAccounting.optional().describe('the Slurm job that ran the server (scheduler: slurm only)'),
+        gpus: ServerGpus.optional().describe('the GPUs of a local vLLM server, where nvidia-smi was read (absent: the GPU profile\'s numbers stand)'),
       })
       .strict(),
     settings: z.record(z.string(), z.unknown()),

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
 import { loadNamed, writeFileAtomic } from '@evalgraph/core';
-import { runCoverage, ServerPool, type CoverageResult } from '@evalgraph/inference';
+import { detectCapacity, runCoverage, ServerPool, type CoverageResult } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 
 /**
@@ -14,7 +14,10 @@ export default async function coverageExecutor(options: { model: string; presets
   const pool = new ServerPool({ workspaceRoot: root, log: (l) => console.log(l) });
   try {
     const model = loadNamed(root, 'model', options.model);
-    const gpu = loadNamed(root, 'gpu', options.gpu);
+    // As in evaluate: the lease and the memory check count the GPUs nvidia-smi finds ($CUDA_VISIBLE_DEVICES honoured).
+    const cap = await detectCapacity(loadNamed(root, 'gpu', options.gpu), options.gpu);
+    if (cap.note) console.log(cap.note);
+    const gpu = cap.gpu;
     const results: CoverageResult[] = [];
     for (const presetName of options.presets) {
       const preset = loadNamed(root, 'preset', presetName);
@@ -26,6 +29,7 @@ export default async function coverageExecutor(options: { model: string; presets
         presetName,
         gpu,
         gpuName: options.gpu,
+        ...(cap.devices && { gpuDevices: cap.devices }),
         backend: model.endpoint ? ('endpoint' as const) : ('vllm' as const),
         englishOnly: false,
         workspaceRoot: root,

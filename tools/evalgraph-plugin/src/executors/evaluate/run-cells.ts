@@ -12,19 +12,28 @@ import { tuneHeapForEvaluation } from '../../shared/heap-tuning';
 type Group = { spec: ServerSpec; cells: Loaded[] };
 
 /**
- * Local vLLM servers lease the GPUs nvidia-smi reports (vLLM's --gpu-memory-utilization is a share of the real GPU);
- * Slurm jobs, where the scheduler places them, and the other backends keep the profile's numbers.
+ * Local vLLM servers lease the GPUs nvidia-smi reports (vLLM's --gpu-memory-utilization is a share of the real GPU),
+ * only those $CUDA_VISIBLE_DEVICES names when it is set; Slurm jobs, where the scheduler places them, and the other
+ * backends keep the profile's numbers. A group whose GPUs cannot be leased (a bad CUDA_VISIBLE_DEVICES) is left
+ * out and its cells fail with that error, before any server starts.
  */
-async function onMachineGpus(groups: Group[]): Promise<Group[]> {
+async function onMachineGpus(groups: Group[], fail: (g: Group, message: string) => void): Promise<Group[]> {
   const local = (g: Group) => g.spec.backend === 'vllm' && !g.spec.slurm;
   if (!groups.some(local)) return groups;
   const gpus = await queryGpus();
   const notes = new Set<string>();
-  const out = groups.map((g) => {
-    if (!local(g)) return g;
-    const cap = machineCapacity(g.spec.gpu, g.spec.gpuName, gpus);
+  const out = groups.flatMap((g) => {
+    if (!local(g)) return [g];
+    let cap;
+    try {
+      cap = machineCapacity(g.spec.gpu, g.spec.gpuName, gpus);
+    } catch (e) {
+      if (!isUserFacingError(e)) throw e;
+      fail(g, (e as Error).message);
+      return [];
+    }
     if (cap.note) notes.add(cap.note);
-    return { ...g, spec: { ...g.spec, gpu: cap.gpu } };
+    return [{ ...g, spec: { ...g.spec, gpu: cap.gpu, ...(cap.devices ? { gpuDevices: cap.devices } : {}) } }];
   });
   for (const n of notes) console.log(n);
   return out;
@@ -94,7 +103,10 @@ export async function* runCells(root: string, tasks: { task: string; options: Ce
     const lora = serverLora(cells.flatMap((c) => (c.adapter ? [c.adapter] : [])));
     return { spec: { ...base, ...(lora && { lora }) }, cells };
   };
-  const planned = await onMachineGpus([...groups.values()].map(withLora));
+  const planned = await onMachineGpus([...groups.values()].map(withLora), (g, message) => {
+    console.error(`evalgraph: ${g.cells.length} cell(s) of ${g.spec.modelName} not run: ${message}`);
+    for (const c of g.cells) push({ task: c.task, success: false, terminalOutput: `${c.options.cell}: ${message}` });
+  });
   // Every model is registered before the first cell asks for a server: the pool gives each model its first server
   // before any model a second one, so the model whose cells happen to be built first cannot take every spare GPU
   // (bench item 6 saw one model take 7 of 8 GPUs for a few seconds of work each while five waited).

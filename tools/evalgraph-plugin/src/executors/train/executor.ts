@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MissingDependencyError, TrainDataManifest, TrainMetrics, TrainRunFile, fileDigest, resolveTrainRun, type ResolvedTrainRun } from '@evalgraph/core';
-import { GpuLeaseManager, TrainerError, detectCapacity, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
+import { GpuLeaseManager, TrainerError, cudaDeviceEnv, detectCapacity, buildTrainerJob, leaseDbFile, runTrainer, trainingLeaseGiB, type Lease } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 import { noteExecution } from '../../shared/exec-log';
 import { installSignalHandlers, releaseSignalHandlers } from '../../shared/signals';
@@ -32,7 +32,7 @@ async function takeLease(leases: GpuLeaseManager, r: ResolvedTrainRun, signal: A
   if (cap.note) console.log(`train-${r.run}: ${cap.note}`);
   const onMachine = { ...r, gpuProfile: cap.gpu };
   return leases.acquire(
-    { key: `train-${r.run}`, gib: trainingLeaseGiB(onMachine), deviceMemoryGiB: cap.gpu.memory_gib, deviceCount: cap.gpu.count },
+    { key: `train-${r.run}`, gib: trainingLeaseGiB(onMachine), deviceMemoryGiB: cap.gpu.memory_gib, deviceCount: cap.gpu.count, ...(cap.devices ? { devices: cap.devices } : {}) },
     { signal, onWait: (h) => console.log(`train-${r.run}: waiting for the GPU (held by ${h.map((x) => x.key).join(', ')})`) },
   );
 }
@@ -66,7 +66,7 @@ export default async function trainExecutor(options: { run: string }, context: E
     if (r.config.trainer === 'transformers') {
       leases = new GpuLeaseManager(leaseDbFile(root));
       lease = await takeLease(leases, r, signal);
-      env.CUDA_VISIBLE_DEVICES = lease.devices.join(',');
+      Object.assign(env, cudaDeviceEnv(lease.devices));
     }
     const python = process.env.EVALGRAPH_PYTHON || 'python3';
     const command = [python, TRAINER_SCRIPT, '--job', jobFile];
