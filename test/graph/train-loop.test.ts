@@ -77,12 +77,14 @@ describe('data preparation, training and evaluation as one graph', () => {
 
     // New training data: the set, the run and the adapter's cell; the base cell stays cached.
     ws.edit('configs/train-data/tiny-set.yaml', (t) => t.replace('limit: 10', 'limit: 11'));
-    // `nx affected` selects the same: the adapter's cell through the training run, not the base model's.
+    // `nx affected` selects the same: the adapter's cell through the training run, not the base model's; and the
+    // pipeline, so `nx affected -t report` (the CI workflow's step) renders its report again.
     const affected = ws.nx(['show', 'projects', '--affected', '--base=HEAD']);
     expect(affected.status, affected.out).toBe(0);
     expect(affected.out).toContain('cell-loop--qwen3-4b-tiny--gsm8k');
     expect(affected.out).toContain('train-tiny');
     expect(affected.out).not.toMatch(/cell-loop--qwen3-4b--gsm8k\b/);
+    expect(affected.out.split('\n').map((l) => l.trim())).toContain('pipeline-loop');
     run('evaluate');
     expect(ws.executed()).toEqual(['loop:qwen3-4b-tiny/gsm8k', 'train-data-tiny-set', 'train-tiny']);
 

@@ -87,6 +87,8 @@ export function pipelineProjects(
     outputs: [],
     cache: true,
   };
+  // Targets whose work is elsewhere (noops over cells) or never cached: the pipeline file is all they hash.
+  const noopInputs = [pipelineFile];
   const cells: Record<string, ProjectConfiguration> = {};
   for (const cell of resolved.cells) {
     const options: CellOptions = {
@@ -115,6 +117,7 @@ export function pipelineProjects(
     targets[cell.target] = {
       executor: 'nx:noop',
       dependsOn: [{ projects: [cellProjectName], target: 'evaluate', params: 'forward' }],
+      inputs: noopInputs,
       cache: true,
       metadata: { description: `${cell.variant} (${cell.model}, ${cell.mode}, ${cell.preset}) on ${cell.dataset}` },
     };
@@ -122,6 +125,7 @@ export function pipelineProjects(
   targets.evaluate = {
     executor: 'nx:noop',
     dependsOn: resolved.cells.map((c) => ({ projects: [projectName.cell(name, c.variant, c.dataset)], target: 'evaluate', params: 'forward' as const })),
+    inputs: noopInputs,
     cache: true,
     metadata: { description: `all ${resolved.cells.length} cells of ${name}` },
   };
@@ -145,18 +149,20 @@ export function pipelineProjects(
     executor: '@evalgraph/plugin:readiness',
     options: { pipeline: name },
     dependsOn: ['report'],
+    inputs: noopInputs,
     cache: false,
   };
-  targets['report-rollback'] = { executor: '@evalgraph/plugin:rollback', options: { pipeline: name }, cache: false };
+  targets['report-rollback'] = { executor: '@evalgraph/plugin:rollback', options: { pipeline: name }, inputs: noopInputs, cache: false };
   return {
     [`pipelines/${name}`]: {
       root: `pipelines/${name}`,
       name: projectName.pipeline(name),
       projectType: 'application',
       tags: ['kind:pipeline', `pipeline:${name}`],
-      // Not the training runs: the pipeline's noop targets hash Nx's default inputs, which walk implicit dependencies'
-      // files, and a run's project has a virtual root ("project train-<run> not found"). Its cells depend on it.
-      implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset)],
+      // The training runs too, so `nx affected` after a training-data or run edit selects the pipeline and its report,
+      // not only the adapter's cells. Hence no target here hashes Nx's default inputs: they walk implicit
+      // dependencies' files, and a run's project has a virtual root ("project train-<run> not found").
+      implicitDependencies: [...resolved.models.map(projectName.model), ...resolved.datasets.map(projectName.dataset), ...pipelineAdapters(resolved).map(projectName.train)],
       targets,
     },
     ...cells,
