@@ -68,6 +68,7 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
         slow: pipeline(40, MODELS.slice(0, 2), ['gsm8k']),
         // A heartbeat far longer than the test: only scancel can end these jobs in time.
         interrupted: pipeline(40, MODELS.slice(2, 4), ['gsm8k'], 600),
+        lost: pipeline(40, MODELS.slice(4, 6), ['gsm8k']),
       },
     });
     const lines: string[] = [];
@@ -121,8 +122,11 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
     const answeredBefore = jsonLines(requests()).length;
     // Jobs an earlier test left are not this run's: each test judges only the jobs its own run submitted.
     const before = new Set(queue().split('\n').filter(Boolean).map((l) => l.split(' ')[0]));
-    const nx = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static'], { cwd: ws.root, env, stdio: 'ignore', detached: true });
-    const exited = new Promise<void>((r) => nx.on('exit', () => r()));
+    const nx = spawn(process.execPath, [join(ws.root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'evaluate', '-p', project, '--outputStyle=static'], { cwd: ws.root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    nx.stdout!.on('data', (d) => (out += d));
+    nx.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<{ code: number | null; out: string }>((r) => nx.on('exit', (code) => r({ code, out })));
     const deadline = Date.now() + 90_000;
     const ours = () => queue().split('\n').filter((l) => l && !before.has(l.split(' ')[0]));
     const running = () => ours().filter((l) => l.endsWith('RUNNING')).length;
@@ -156,5 +160,20 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
     const tookMs = Date.now() - killedAt;
     expect(run.left()).toEqual([]);
     expect(tookMs).toBeLessThanOrEqual(boundMs);
+  });
+
+  it('a job that ends under the run (node failure, scancel by an admin): the model gets a new job and its cells complete', async () => {
+    const run = await startRun('pipeline-lost');
+    const [lost] = run.jobs;
+    spawnSync('scancel', [lost], { env: slurmEnvs });
+    const { code, out } = await run.exited;
+    expect(code, out.slice(-3000)).toBe(0);
+    expect(out).toMatch(new RegExp(`the server crashed \\(Slurm job ${lost} ended \\((CANCELLED[^)]*|no longer known to Slurm)\\)\\); starting it again \\(restart 1 of 1\\)`));
+    const jobs = MODELS.slice(4, 6).map((m) => JSON.parse(ws.read(`results/lost/${m}/balanced/gsm8k/run.json`)).server.slurm.job_id as string);
+    expect(jobs).not.toContain(lost); // the cell that lost its server finished on the replacement
+    expect(run.left()).toEqual([]);
+    expect(queue()).toBe('');
+    const sacct = slurm('sacct', ['-c', '-n', '-P', '-o', 'JobID,State']).split('\n').map((l) => l.split('|'));
+    expect(sacct.find(([j]) => j === lost)?.[1]).toMatch(/^CANCELLED/);
   });
 });

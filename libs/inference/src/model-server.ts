@@ -13,6 +13,8 @@ export interface ModelServer {
   readonly pgid: number;
   readonly hasExited: boolean;
   readonly exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  /** How a server that is not a local process ended, in words (a Slurm job's final state); absent otherwise. */
+  readonly exitDetail?: string | null;
   /** Local pids for GPU sampling (none for a remote server). */
   allPids(): number[];
   /** The GPUs a local server was placed on (CUDA_VISIBLE_DEVICES); null when not known (a remote server). */

@@ -313,7 +313,7 @@ export class ServerPool {
     if (r.restarts >= (this.opts.restartLimit ?? 1)) {
       // A user-facing error: the run ends with this message and the log tail, not with a stack trace.
       const tail = failed.logTail(10);
-      const how = failed.exit ? (failed.exit.signal ? `signal ${failed.exit.signal}` : `exit code ${failed.exit.code}`) : 'stopped answering';
+      const how = howEnded(failed);
       throw new ServerCrashedError(
         [`${spec.modelName}: the server crashed again after ${r.restarts} restart(s) (${how}); giving up`, `  log: ${spec.logFile} — last ${tail.length} lines:`, ...tail.map((l) => `    | ${l}`)].join('\n'),
         spec.logFile,
@@ -323,7 +323,7 @@ export class ServerPool {
     r.restarts++;
     r.server = null;
     r.crashed = failed;
-    this.log(`${spec.key}: server crashed (exit ${JSON.stringify(failed.exit)}); restarting (${r.restarts}/${this.opts.restartLimit ?? 1})`);
+    this.log(`${spec.modelName}: the server crashed (${howEnded(failed)}); starting it again (restart ${r.restarts} of ${this.opts.restartLimit ?? 1}); finished requests come from the request cache`);
     r.starting = (async () => {
       this.record(spec.key, await failed.stop());
       return this.startReplica(e, r);
@@ -464,4 +464,11 @@ export function stopPoolOnSignals(pool: ServerPool, log: (line: string) => void 
   return () => {
     for (const [sig, h] of handlers) process.off(sig, h);
   };
+}
+
+/** How a crashed server ended, in words: its exit, a Slurm job's final state, or that it stopped answering. */
+function howEnded(s: ModelServer): string {
+  if (s.exitDetail) return s.exitDetail;
+  if (!s.exit) return 'stopped answering';
+  return s.exit.signal ? `signal ${s.exit.signal}` : `exit code ${s.exit.code}`;
 }

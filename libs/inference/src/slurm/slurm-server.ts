@@ -186,9 +186,14 @@ export class SlurmServer implements ModelServer {
     return this.gone ? { code: null, signal: null } : null;
   }
 
-  /** A remote server has no local pids to sample. */
+  get exitDetail(): string | null {
+    return this.gone ? `Slurm job ${this.jobId} ended (${this.status?.state ?? 'no longer known to Slurm'})` : null;
+  }
+
   /** Slurm picks the GPUs on the job's node; nvidia-smi here cannot see them. */
   readonly devices = null;
+
+  /** A remote server has no local pids to sample. */
 
   allPids(): number[] {
     return [];
