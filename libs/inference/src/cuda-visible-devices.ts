@@ -13,17 +13,17 @@ export function visibleGpus(gpus: GpuInfo[], env: NodeJS.ProcessEnv = process.en
   const listed = gpus.map((g) => `${g.index}${g.uuid ? ` (${g.uuid})` : ''}`).join(', ');
   const entries = raw.split(',').map((s) => s.trim());
   if (entries.every((e) => e === '') || entries[0] === '-1') {
-    throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES=${JSON.stringify(raw)} hides every GPU, so no vLLM server or training run can start here — fix: unset it, or list the GPUs evalgraph may use (nvidia-smi lists ${listed || 'none'})`);
+    throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES=${JSON.stringify(raw)} hides every GPU, so no vLLM server or training run can start here`, `unset it, or list the GPUs evalgraph may use (nvidia-smi lists ${listed || 'none'})`);
   }
   const out: GpuInfo[] = [];
   for (const e of entries) {
     if (/^MIG-/i.test(e)) {
-      throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES names a MIG instance (${e}); evalgraph's GPU lease places servers on whole GPUs by nvidia-smi index — fix: list whole GPUs (nvidia-smi lists ${listed}), or run the server yourself and use the endpoint backend`);
+      throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES names a MIG instance (${e}); evalgraph's GPU lease places servers on whole GPUs by nvidia-smi index`, `list whole GPUs (nvidia-smi lists ${listed}), or run the server yourself and use the endpoint backend`);
     }
     const matches = /^\d+$/.test(e) ? gpus.filter((x) => x.index === Number(e)) : gpus.filter((x) => x.uuid && /^GPU-/i.test(e) && x.uuid.toLowerCase().startsWith(e.toLowerCase()));
-    if (matches.length > 1) throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES=${raw}: "${e}" starts the UUID of GPUs ${matches.map((x) => x.index).join(', ')} — fix: give enough of the UUID to name one GPU`);
+    if (matches.length > 1) throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES=${raw}: "${e}" starts the UUID of GPUs ${matches.map((x) => x.index).join(', ')}`, 'give enough of the UUID to name one GPU');
     const g = matches[0];
-    if (!g) throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES=${raw} names "${e}", which is no GPU nvidia-smi lists (${listed || 'none'}) — fix: use nvidia-smi's indices or GPU UUIDs, or unset it`);
+    if (!g) throw new GpuVisibilityError(`CUDA_VISIBLE_DEVICES=${raw} names "${e}", which is no GPU nvidia-smi lists (${listed || 'none'})`, "use nvidia-smi's indices or GPU UUIDs, or unset it");
     if (!out.includes(g)) out.push(g);
   }
   return out;

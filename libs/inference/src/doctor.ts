@@ -101,7 +101,7 @@ async function checkGpus(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
     usable = visibleGpus(gpus, env);
   } catch (e) {
     if (!(e instanceof GpuVisibilityError)) throw e;
-    return { name: 'gpu', status: 'error', detail: e.message.split(' — fix: ')[0], fix: e.message.split(' — fix: ')[1] ?? 'unset CUDA_VISIBLE_DEVICES' };
+    return { name: 'gpu', status: 'error', detail: e.problem, fix: e.fix };
   }
   const gib = (mib: number) => (mib / 1024).toFixed(1);
   const lines = gpus.map((g) => `GPU ${g.index} ${g.name}: ${gib(g.freeMiB)} of ${gib(g.totalMiB)} GiB free`);

@@ -50,8 +50,8 @@ export class GpuLeaseImpossibleError extends UserFacingError {
 
 /** $CUDA_VISIBLE_DEVICES names GPUs the local lease cannot map onto what nvidia-smi lists. */
 export class GpuVisibilityError extends UserFacingError {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly problem: string, readonly fix: string) {
+    super(`${problem} — fix: ${fix}`);
     this.name = 'GpuVisibilityError';
   }
 }

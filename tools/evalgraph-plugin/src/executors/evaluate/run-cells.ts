@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, isUserFacingError } from '@evalgraph/core';
 import { runCell, runsSandboxedCode, sandboxPreflight, type CellInput } from '@evalgraph/scoring';
-import { gpusPerServer, machineCapacity, queryGpus, type Backend, type ServerSpec } from '@evalgraph/inference';
+import { gpusPerServer, machineCapacity, queryGpus, type Backend, type GpuCapacity, type ServerSpec } from '@evalgraph/inference';
 import type { CellOptions } from '../../nodes/pipeline-project';
 import { loadCell } from './load-cell';
 import { createBackends, serverSpec, slurmFor } from './backends';
@@ -24,7 +24,7 @@ async function onMachineGpus(groups: Group[], fail: (g: Group, message: string) 
   const notes = new Set<string>();
   const out = groups.flatMap((g) => {
     if (!local(g)) return [g];
-    let cap;
+    let cap: GpuCapacity;
     try {
       cap = machineCapacity(g.spec.gpu, g.spec.gpuName, gpus);
     } catch (e) {
