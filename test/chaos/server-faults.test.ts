@@ -75,7 +75,7 @@ describe('scenario 2: server faults end in a completed run or one clear message'
     it(`the server crashes after ${after} request(s): restarted once, the run completes with the uninterrupted results`, async () => {
       const { r, events } = await faultRun('c', { STANDIN_CRASH_AFTER: String(after), STANDIN_CRASH_MARKER: join(cw.logDir, `crash-${after}`) });
       ok(r, `crash after ${after}`);
-      expect(r.out).toMatch(/server crashed \(exit .*\); restarting \(1\/1\)/);
+      expect(r.out).toMatch(/qwen3-4b: the server crashed \((exit code \d+|signal \w+|exited, status not yet known)\); starting it again \(restart 1 of 1\)/);
       expect(events.map((e) => e.event)).toEqual(['start', 'ready', 'crash', 'start', 'ready', 'stop']);
       const results = cw.results();
       if (JSON.stringify(results) !== JSON.stringify(reference)) lost++;

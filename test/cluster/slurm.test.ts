@@ -117,8 +117,8 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
   });
 
   /** Starts `nx run-many -t evaluate` of a pipeline in its own process group; resolves once both GPUs run a server that answered. */
-  async function startRun(project: string) {
-    const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, ...standin({ STANDIN_LATENCY_MS: '1000' }) };
+  async function startRun(project: string, extra: Record<string, string> = {}) {
+    const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', EVALGRAPH_DATA_MIRROR: DATA_MIRROR, ...standin({ STANDIN_LATENCY_MS: '1000', ...extra }) };
     const answeredBefore = jsonLines(requests()).length;
     // Jobs an earlier test left are not this run's: each test judges only the jobs its own run submitted.
     const before = new Set(queue().split('\n').filter(Boolean).map((l) => l.split(' ')[0]));
@@ -163,7 +163,8 @@ describe.skipIf(unavailable !== null)('Slurm scheduler against a local two-GPU S
   });
 
   it('a job that ends under the run (node failure, scancel by an admin): the model gets a new job and its cells complete', async () => {
-    const run = await startRun('pipeline-lost');
+    // A pretend GPU answers the 40 requests one after another (~0.25 s each): the cancelled job's cell is mid-way.
+    const run = await startRun('pipeline-lost', { STANDIN_GPU_TOK_S: '1500' });
     const [lost] = run.jobs;
     spawnSync('scancel', [lost], { env: slurmEnvs });
     const { code, out } = await run.exited;

@@ -469,6 +469,7 @@ export function stopPoolOnSignals(pool: ServerPool, log: (line: string) => void 
 /** How a crashed server ended, in words: its exit, a Slurm job's final state, or that it stopped answering. */
 function howEnded(s: ModelServer): string {
   if (s.exitDetail) return s.exitDetail;
-  if (!s.exit) return 'stopped answering';
+  // The process can be seen gone (its pipes closed) a moment before its exit status arrives.
+  if (!s.exit) return s.hasExited ? 'exited, status not yet known' : 'stopped answering';
   return s.exit.signal ? `signal ${s.exit.signal}` : `exit code ${s.exit.code}`;
 }
