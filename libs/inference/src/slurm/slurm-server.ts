@@ -194,7 +194,6 @@ export class SlurmServer implements ModelServer {
   readonly devices = null;
 
   /** A remote server has no local pids to sample. */
-
   allPids(): number[] {
     return [];
   }
