@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
 
@@ -89,6 +91,24 @@ describe('a broken config reaches the command the user ran', () => {
     } finally {
       ws.edit('pipelines/good/pipeline.yaml', (s) => s.replace('\t- model: qwen3-8b', '  - model: qwen3-8b'));
     }
+  });
+});
+
+describe('coverage of chosen presets', () => {
+  it('--presets=performance checks that preset alone; a misspelt preset fails before any preset runs', () => {
+    const env = { PATH: '/usr/bin:/bin', EVALGRAPH_VLLM: '' };
+    const one = ws.nx(['run', 'model-qwen3-4b:coverage', '--presets=performance', '--skip-nx-cache', '--outputStyle=static'], env);
+    expect(one.status, one.out).toBe(0);
+    expect(one.out).toMatch(/qwen3-4b × performance on h100-80gb: not measured/);
+    expect(one.out).not.toMatch(/× (balanced|memory-optimized)/);
+    expect(readdirSync(join(ws.root, 'results/models/qwen3-4b/coverage')).filter((f) => f.endsWith('.json'))).toEqual(['performance.json']);
+
+    const typo = ws.nx(['run', 'model-qwen3-8b:coverage', '--presets=balanced,perfomance', '--skip-nx-cache', '--outputStyle=static'], env);
+    expect(typo.status, typo.out).toBe(1);
+    expect(typo.out.match(/configs\/presets\/perfomance\.yaml: --presets: expected a preset under configs\/presets \(balanced, memory-optimized, performance\), found "perfomance" — did you mean "performance"\?/g), typo.out).toHaveLength(1);
+    expect(typo.out).not.toMatch(/× balanced/);
+    expect(existsSync(join(ws.root, 'results/models/qwen3-8b/coverage'))).toBe(false);
+    expect(typo.out).not.toMatch(STACK);
   });
 });
 

@@ -23,6 +23,7 @@ checkpoint() {
 }
 # GPU_VALIDATE_STEPS="doctor coverage-8b ..." runs only the steps named (unpack always runs). A step's time limit can
 # be raised for one call, e.g. GPU_LIMIT_pipeline=400 (a dash in a step name is an underscore there).
+# GPU_COVERAGE_PRESETS=performance limits both coverage steps to the presets named.
 step() {
   local name=$1 limit=$2 t0 rc override
   override="GPU_LIMIT_${1//-/_}"
@@ -64,8 +65,11 @@ step standin-tests 120 python3 -m unittest discover -v -s tools/gpu-standin/test
 step english-module 60 node -e "const m = require('@evalgraph/inference'); console.log(JSON.stringify(m.writeLogitsProcessorModule(process.cwd())))"
 step filter 90 python3 tools/gpu-standin/filter_check.py .evalgraph/artifacts --out "$logs/filter.json"
 step doctor 60 evalgraph doctor
-step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache
-step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache
+# GPU_COVERAGE_PRESETS=performance (or a comma list) checks those presets only; default every preset, the device
+# workspace's gpu-validation preset included, which is more than one call's time for both models.
+presets=${GPU_COVERAGE_PRESETS:+--presets=$GPU_COVERAGE_PRESETS}
+step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache $presets
+step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache $presets
 step faults-sigkill 240 tools/device/gpu-faults.sh KILL "$out"
 step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*'
 step readiness 60 nx run pipeline-gpu-validation:readiness

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
-import { loadNamed, writeFileAtomic } from '@evalgraph/core';
+import { CONFIG_PATHS, ConfigError, didYouMean, listConfigs, loadNamed, writeFileAtomic } from '@evalgraph/core';
 import { detectCapacity, runCoverage, ServerPool, type CoverageResult } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 
@@ -14,13 +14,15 @@ export default async function coverageExecutor(options: { model: string; presets
   const pool = new ServerPool({ workspaceRoot: root, log: (l) => console.log(l) });
   try {
     const model = loadNamed(root, 'model', options.model);
+    // Every named preset is checked before the first server starts, so a typo in the last one costs no GPU time.
+    const presets = options.presets.map((name) => loadNamed(root, 'preset', knownPreset(root, name)));
     // As in evaluate: the lease and the memory check count the GPUs nvidia-smi finds ($CUDA_VISIBLE_DEVICES honoured).
     const cap = await detectCapacity(loadNamed(root, 'gpu', options.gpu), options.gpu);
     if (cap.note) console.log(cap.note);
     const gpu = cap.gpu;
     const results: CoverageResult[] = [];
-    for (const presetName of options.presets) {
-      const preset = loadNamed(root, 'preset', presetName);
+    for (const [i, presetName] of options.presets.entries()) {
+      const preset = presets[i];
       const spec = {
         key: `coverage|${options.model}|${presetName}|${options.gpu}`,
         modelName: options.model,
@@ -52,4 +54,20 @@ export default async function coverageExecutor(options: { model: string; presets
   } finally {
     await pool.closeAll();
   }
+}
+
+/** The preset name itself when configs/presets has it; a ConfigError naming `--presets` and the known ones otherwise. */
+function knownPreset(root: string, name: string): string {
+  const known = listConfigs(root, 'preset');
+  if (known.includes(name)) return name;
+  const guess = didYouMean(name, known);
+  throw new ConfigError([
+    {
+      file: CONFIG_PATHS.preset(name),
+      field: '--presets',
+      expected: `a preset under configs/presets (${known.join(', ') || 'none exist'})`,
+      found: `"${name}"`,
+      hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS.preset(name)} or fix the name`,
+    },
+  ]);
 }
