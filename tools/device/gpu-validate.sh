@@ -19,7 +19,10 @@ checkpoint() {
   python3 tools/device/summarize.py "$logs" "$root" >"$logs/summarize.log" 2>&1
   cp "$logs/summary.json" "$logs/report.md" "$out/" 2>/dev/null
   tar -czf "$out/logs.tar.gz.tmp" -C "$logs" . && mv "$out/logs.tar.gz.tmp" "$out/logs.tar.gz"
-  tar -czf "$out/results.tar.gz.tmp" results .evalgraph/artifacts/*.py 2>/dev/null && mv "$out/results.tar.gz.tmp" "$out/results.tar.gz"
+  # The filter module exists only after the english-module step: an unmatched glob made tar fail and left a .tmp.
+  local extra=() f
+  for f in .evalgraph/artifacts/*.py; do [ -e "$f" ] && extra+=("$f"); done
+  tar -czf "$out/results.tar.gz.tmp" results "${extra[@]}" 2>/dev/null && mv "$out/results.tar.gz.tmp" "$out/results.tar.gz"
 }
 # GPU_VALIDATE_STEPS="doctor coverage-8b ..." runs only the steps named (unpack always runs). A step's time limit can
 # be raised for one call, e.g. GPU_LIMIT_pipeline=400 (a dash in a step name is an underscore there).
