@@ -94,8 +94,8 @@ describe('a broken config reaches the command the user ran', () => {
   });
 });
 
-describe('coverage of chosen presets', () => {
-  it('--presets=performance checks that preset alone; a misspelt preset fails before any preset runs', () => {
+describe('coverage and validate of chosen presets', () => {
+  it('--presets=performance checks that preset alone; a misspelt preset fails before any preset runs; validate narrows the same way', () => {
     const env = { PATH: '/usr/bin:/bin', EVALGRAPH_VLLM: '' };
     const one = ws.nx(['run', 'model-qwen3-4b:coverage', '--presets=performance', '--skip-nx-cache', '--outputStyle=static'], env);
     expect(one.status, one.out).toBe(0);
@@ -109,6 +109,10 @@ describe('coverage of chosen presets', () => {
     expect(typo.out).not.toMatch(/× balanced/);
     expect(existsSync(join(ws.root, 'results/models/qwen3-8b/coverage'))).toBe(false);
     expect(typo.out).not.toMatch(STACK);
+
+    const narrow = ws.nx(['run', 'model-qwen3-4b:validate', '--presets=performance', '--gpus=h100-80gb', '--skip-nx-cache', '--outputStyle=static'], env);
+    expect(narrow.status, narrow.out).toBe(0);
+    expect(narrow.out.split('\n').filter((l) => /^(balanced|memory-optimized|performance) +\S+ +[\d.]+/.test(l))).toEqual([expect.stringMatching(/^performance +h100-80gb /)]);
   });
 });
 
