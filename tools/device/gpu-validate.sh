@@ -73,6 +73,8 @@ step doctor 60 evalgraph doctor
 presets=${GPU_COVERAGE_PRESETS:+--presets=$GPU_COVERAGE_PRESETS}
 step coverage-small 90 nx run model-gpu-standin-small:coverage --skip-nx-cache $presets
 step coverage-8b 150 nx run model-gpu-standin-8b-shape:coverage --skip-nx-cache $presets
+# Cold, then warm server start with a storage path (issue 19, docs/storage.md): the compile cache in VLLM_CACHE_ROOT.
+step coverage-warm 400 tools/device/coverage-warm.sh
 step faults-sigkill 240 tools/device/gpu-faults.sh KILL "$out"
 step pipeline 180 nx run-many -t evaluate --projects='cell-gpu-validation--*'
 step readiness 60 nx run pipeline-gpu-validation:readiness

@@ -64,6 +64,14 @@ def load_model(config_file, dtype, device):
     return model, cfg
 
 
+def has_files(folder):
+    """Whether a folder exists and holds anything."""
+    if not os.path.isdir(folder):
+        return False
+    with os.scandir(folder) as it:
+        return any(True for _ in it)
+
+
 def adapter_rank(path):
     """The LoRA rank `r` of a peft adapter folder (adapter_config.json)."""
     with open(os.path.join(path, "adapter_config.json"), encoding="utf-8") as f:
@@ -125,7 +133,7 @@ def sample_tokens(logits, samplings, generators):
 class Engine:
     """Batches concurrent requests on one GPU: jobs that arrive within `window_ms` (or while a batch runs) decode together."""
 
-    def __init__(self, config_file, tokenizer, *, dtype=torch.bfloat16, device="cuda", max_num_seqs=128, max_model_len=4096, seed=0, processor_classes=(), window_ms=5.0, score_tokens_per_pass=8192, lora_modules=(), max_lora_rank=16, log=None, stats_interval_s=10.0):
+    def __init__(self, config_file, tokenizer, *, dtype=torch.bfloat16, device="cuda", max_num_seqs=128, max_model_len=4096, seed=0, processor_classes=(), window_ms=5.0, score_tokens_per_pass=8192, lora_modules=(), max_lora_rank=16, log=None, stats_interval_s=10.0, compile_cache_dir=None):
         self.device = torch.device(device)
         torch.manual_seed(seed)
         t0 = time.perf_counter()
@@ -137,6 +145,8 @@ class Engine:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         self.load_seconds = time.perf_counter() - t0
+        # (seconds, whether the cache held artifacts before): None when the forward pass runs eagerly.
+        self.compiled = self._compile(compile_cache_dir) if compile_cache_dir else None
         self.tokenizer = tokenizer
         self.max_num_seqs = max_num_seqs
         self.max_model_len = max_model_len
@@ -159,6 +169,33 @@ class Engine:
         self.last_stats = (time.perf_counter(), 0, 0)
         self.thread = threading.Thread(target=self._loop, name="gpu-standin-engine", daemon=True)
         self.thread.start()
+
+    @torch.inference_mode()
+    def _compile(self, cache_dir):
+        """vLLM compiles its model with torch.compile when it starts and keeps the artifacts under VLLM_CACHE_ROOT,
+        so its second start is warm. The stand-in does the same with its forward pass: the inductor and Triton caches
+        live in `cache_dir`, and a warm-up prefill and decode step compile (or load) both graphs before the server
+        says it is ready."""
+        warm = has_files(cache_dir)
+        os.makedirs(cache_dir, exist_ok=True)
+        # Read by inductor when it first needs a cache folder, which is the warm-up below.
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache_dir
+        os.environ["TRITON_CACHE_DIR"] = os.path.join(cache_dir, "triton")
+        import torch._inductor.config as inductor_config
+
+        inductor_config.fx_graph_cache = True
+        t0 = time.perf_counter()
+        self.model.forward = torch.compile(self.model.forward, dynamic=True)
+        ids = torch.full((2, 16), 100, dtype=torch.long, device=self.device)
+        mask = torch.ones_like(ids)
+        pos = mask.cumsum(-1) - 1
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+        nxt = out.logits[:, -1, :].argmax(-1, keepdim=True)
+        mask = torch.cat([mask, mask.new_ones((2, 1))], dim=1)
+        self.model(input_ids=nxt, attention_mask=mask, position_ids=pos[:, -1:] + 1, past_key_values=out.past_key_values, use_cache=True)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - t0, warm
 
     def kv_budget_bytes(self):
         if self.device.type != "cuda":

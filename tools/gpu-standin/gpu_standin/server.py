@@ -66,7 +66,11 @@ class App:
             lora_modules=self.lora_modules,
             log=log,
             max_lora_rank=max_lora_rank,
+            compile_cache_dir=compile_cache_dir(args, self.lora_modules),
         )
+        if self.engine.compiled:
+            secs, warm = self.engine.compiled
+            log("INFO", f"torch.compile of the forward pass: {secs:.1f} s, cache {'warm' if warm else 'cold'} ({compile_cache_dir(args, self.lora_modules)})")
         gib = torch.cuda.memory_allocated() / 2**30 if device == "cuda" else 0.0
         log("INFO", f"model {args.model} ({config}) built with random weights in {self.engine.load_seconds:.1f} s on {device}; {gib:.2f} GiB allocated; logits processors: {[c.__name__ for c in classes]}; LoRA adapters (peft): {[n for n, _ in self.lora_modules]}")
 
@@ -251,6 +255,14 @@ def make_handler(app):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    """socketserver's listen backlog is 5: 64 clients connecting at once while the engine thread holds the GIL
+    overflowed it, and a client whose handshake was dropped gave up after about a minute of SYN retries (call 8 in
+    docs/gpu-validation.md). uvicorn, which vLLM serves with, listens with a backlog of 2048."""
+
+    request_queue_size = 2048
+
+
 def serve(args):
     """Loads the model, then binds --host/--port (as vLLM: the port answers once the engine is up) until SIGTERM/SIGINT."""
     host, port = args.get("host") or "127.0.0.1", int(args.get("port") or 8000)
@@ -260,7 +272,7 @@ def serve(args):
     log("INFO", "not honoured (no vLLM engine): prefix caching, chunked prefill, CUDA graphs, kv-cache dtype, paged KV blocks, swap space; --gpu-memory-utilization caps the allocator (set_per_process_memory_fraction) but nothing is reserved up front")
     app = App(args)
     try:
-        httpd = ThreadingHTTPServer((host, port), make_handler(app))
+        httpd = Server((host, port), make_handler(app))
     except OSError as e:
         sys.stderr.write(f"ERROR: [Errno {e.errno}] error while attempting to bind on address ('{host}', {port}): {e.strerror}\n")
         return 1
@@ -278,3 +290,12 @@ def serve(args):
     httpd.server_close()
     log("INFO", "stopped")
     return 0
+
+
+def compile_cache_dir(args, lora_modules):
+    """Where torch.compile keeps its artifacts, as vLLM does under VLLM_CACHE_ROOT; None (eager) without the variable,
+    with --enforce-eager, or with LoRA adapters (peft's wrapper is not compiled here)."""
+    root = os.environ.get("VLLM_CACHE_ROOT")
+    if not root or args.get("enforce-eager") or lora_modules:
+        return None
+    return os.path.join(root, "torch_compile_cache")

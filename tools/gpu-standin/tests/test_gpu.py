@@ -215,6 +215,40 @@ class LoraOnGpu(unittest.TestCase):
 
 
 @unittest.skipUnless(HAVE_CUDA, "needs torch with CUDA (the GPU machine)")
+class CompileCacheOnGpu(unittest.TestCase):
+    """With a compile cache folder (VLLM_CACHE_ROOT in the server), the forward pass is compiled at start and the
+    inductor cache is written there; a second start finds it (warm) and still generates. Whether the warm start is
+    faster is a measurement, in docs/gpu-validation.md, not an assertion."""
+
+    def test_cold_then_warm_start_and_the_compiled_model_generates(self):
+        import tempfile
+
+        from gpu_standin.engine import Engine, Job, Sampling, has_files
+
+        tok = tokenizer()
+
+        def start_and_generate(cache):
+            engine = Engine(SMALL, tok, dtype=torch.bfloat16, device="cuda", seed=1, compile_cache_dir=cache)
+            try:
+                job = engine.submit(Job("generate", tok.encode("The lighthouse").ids, Sampling(max_tokens=8, ignore_eos=True, temperature=0)))
+                self.assertTrue(job.done.wait(300))
+                self.assertIsNone(job.error)
+                self.assertEqual(len(job.result[0]["token_ids"]), 8)
+                return engine.compiled
+            finally:
+                engine.stop()
+
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, "torch_compile_cache")
+            cold_s, warm = start_and_generate(cache)
+            self.assertFalse(warm)
+            self.assertTrue(has_files(os.path.join(cache, "fxgraph")), f"no inductor FX graph cache under {cache}: {os.listdir(cache)}")
+            warm_s, warm = start_and_generate(cache)
+            self.assertTrue(warm)
+            print(f"compile: cold {cold_s:.1f} s, warm {warm_s:.1f} s (one process)", file=sys.stderr)
+
+
+@unittest.skipUnless(HAVE_CUDA, "needs torch with CUDA (the GPU machine)")
 class ServerOnGpu(unittest.TestCase):
     def test_http_api_and_clean_sigterm(self):
         port = free_port()
