@@ -1,6 +1,5 @@
-import { CONFIG_PATHS, listConfigs, tryLoad } from './workspace';
+import { CONFIG_PATHS, listConfigs, missingConfigHint, tryLoad } from './workspace';
 import { ConfigError, type ConfigProblem } from './errors';
-import { didYouMean } from './did-you-mean';
 import type { ModelConfig } from './schemas/model';
 import type { GpuProfile } from './schemas/gpu';
 import type { TrainConfig, TrainPrecision } from './schemas/train';
@@ -37,14 +36,13 @@ export function resolveTrainRun(root: string, run: string): ResolvedTrainRun {
   const ref = (kind: 'model' | 'train-data' | 'gpu', value: string, field: string): boolean => {
     const known = listConfigs(root, kind);
     if (known.includes(value)) return true;
-    const guess = didYouMean(value, known);
     problems.push({
       file,
       field,
       line: src.lineOf([field]),
       expected: `a ${kind} config (${CONFIG_PATHS[kind]('<name>')}: ${known.join(', ') || 'none exist'})`,
       found: `"${value}"`,
-      hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS[kind](value)} or fix the name`,
+      hint: missingConfigHint(kind, value, known),
     });
     return false;
   };

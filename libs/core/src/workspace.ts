@@ -24,6 +24,12 @@ export const CONFIG_PATHS = {
 } as const;
 export type ConfigKind = keyof typeof CONFIG_PATHS;
 
+/** The hint for a config name that does not exist: the nearest known name, or where to add it. */
+export function missingConfigHint(kind: ConfigKind, name: string, known: string[]): string {
+  const guess = didYouMean(name, known);
+  return guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS[kind](name)} or fix the name`;
+}
+
 /** Names of the configs of one kind present on disk. */
 export function listConfigs(root: string, kind: ConfigKind): string[] {
   const dir = { model: 'configs/models', dataset: 'configs/datasets', preset: 'configs/presets', gpu: 'configs/gpus', pipeline: 'pipelines', 'train-data': 'configs/train-data', train: 'configs/train' }[kind];
@@ -152,14 +158,13 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
   };
   const ref = (kind: keyof typeof known, value: string, path: (string | number)[]): boolean => {
     if (known[kind].includes(value)) return true;
-    const guess = didYouMean(value, known[kind]);
     problems.push({
       file,
       field: path.join('.'),
       line: src.lineOf(path),
       expected: `a ${kind} under ${CONFIG_PATHS[kind]('<name>').replace('/<name>', '').replace('<name>.yaml', '')} (${known[kind].join(', ') || 'none exist'})`,
       found: `"${value}"`,
-      hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS[kind](value)} or fix the name`,
+      hint: missingConfigHint(kind, value, known[kind]),
     });
     return false;
   };
@@ -197,8 +202,7 @@ export function resolvePipeline(root: string, name: string): ResolvedPipeline {
       const runs = listConfigs(root, 'train');
       const at = ['models', i, 'adapter'];
       if (!runs.includes(entry.adapter)) {
-        const guess = didYouMean(entry.adapter, runs);
-        problems.push({ file, field: at.join('.'), line: src.lineOf(at), expected: `a LoRA run under configs/train (${runs.join(', ') || 'none exist'})`, found: `"${entry.adapter}"`, hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS.train(entry.adapter)} or fix the name` });
+        problems.push({ file, field: at.join('.'), line: src.lineOf(at), expected: `a LoRA run under configs/train (${runs.join(', ') || 'none exist'})`, found: `"${entry.adapter}"`, hint: missingConfigHint('train', entry.adapter, runs) });
       } else {
         const run = tryLoad(root, 'train', entry.adapter, problems).value;
         if (run && run.model !== entry.model) {

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
-import { CONFIG_PATHS, ConfigError, didYouMean, listConfigs, loadNamed, writeFileAtomic } from '@evalgraph/core';
+import { CONFIG_PATHS, ConfigError, listConfigs, loadNamed, missingConfigHint, writeFileAtomic } from '@evalgraph/core';
 import { detectCapacity, runCoverage, ServerPool, type CoverageResult } from '@evalgraph/inference';
 import { reportError } from '../../shared/report-error';
 
@@ -60,14 +60,13 @@ export default async function coverageExecutor(options: { model: string; presets
 function knownPreset(root: string, name: string): string {
   const known = listConfigs(root, 'preset');
   if (known.includes(name)) return name;
-  const guess = didYouMean(name, known);
   throw new ConfigError([
     {
       file: CONFIG_PATHS.preset(name),
       field: '--presets',
       expected: `a preset under configs/presets (${known.join(', ') || 'none exist'})`,
       found: `"${name}"`,
-      hint: guess ? `did you mean "${guess}"?` : `add ${CONFIG_PATHS.preset(name)} or fix the name`,
+      hint: missingConfigHint('preset', name, known),
     },
   ]);
 }
