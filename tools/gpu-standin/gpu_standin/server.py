@@ -48,6 +48,7 @@ class App:
         self.log_lock = threading.Lock()
         config = model_config_file(args.model)
         self.lora_modules, max_lora_rank = lora_settings(args)
+        compile_dir = compile_cache_dir(args, self.lora_modules)
         classes = load_processor_classes(args.get("logits-processors") or [])
         util = float(args.get("gpu-memory-utilization") or 0.9)
         if torch.cuda.is_available():
@@ -66,11 +67,11 @@ class App:
             lora_modules=self.lora_modules,
             log=log,
             max_lora_rank=max_lora_rank,
-            compile_cache_dir=compile_cache_dir(args, self.lora_modules),
+            compile_cache_dir=compile_dir,
         )
         if self.engine.compiled:
             secs, warm = self.engine.compiled
-            log("INFO", f"torch.compile of the forward pass: {secs:.1f} s, cache {'warm' if warm else 'cold'} ({compile_cache_dir(args, self.lora_modules)})")
+            log("INFO", f"torch.compile of the forward pass: {secs:.1f} s, cache {'warm' if warm else 'cold'} ({compile_dir})")
         gib = torch.cuda.memory_allocated() / 2**30 if device == "cuda" else 0.0
         log("INFO", f"model {args.model} ({config}) built with random weights in {self.engine.load_seconds:.1f} s on {device}; {gib:.2f} GiB allocated; logits processors: {[c.__name__ for c in classes]}; LoRA adapters (peft): {[n for n, _ in self.lora_modules]}")
 

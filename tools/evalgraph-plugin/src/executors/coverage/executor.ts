@@ -15,14 +15,14 @@ export default async function coverageExecutor(options: { model: string; presets
   try {
     const model = loadNamed(root, 'model', options.model);
     // Every named preset is checked before the first server starts, so a typo in the last one costs no GPU time.
-    const presets = options.presets.map((name) => loadNamed(root, 'preset', knownPreset(root, name)));
+    const known = listConfigs(root, 'preset');
+    const presets = options.presets.map((name) => [name, loadNamed(root, 'preset', knownPreset(name, known))] as const);
     // As in evaluate: the lease and the memory check count the GPUs nvidia-smi finds ($CUDA_VISIBLE_DEVICES honoured).
     const cap = await detectCapacity(loadNamed(root, 'gpu', options.gpu), options.gpu);
     if (cap.note) console.log(cap.note);
     const gpu = cap.gpu;
     const results: CoverageResult[] = [];
-    for (const [i, presetName] of options.presets.entries()) {
-      const preset = presets[i];
+    for (const [presetName, preset] of presets) {
       const spec = {
         key: `coverage|${options.model}|${presetName}|${options.gpu}`,
         modelName: options.model,
@@ -57,8 +57,7 @@ export default async function coverageExecutor(options: { model: string; presets
 }
 
 /** The preset name itself when configs/presets has it; a ConfigError naming `--presets` and the known ones otherwise. */
-function knownPreset(root: string, name: string): string {
-  const known = listConfigs(root, 'preset');
+function knownPreset(name: string, known: string[]): string {
   if (known.includes(name)) return name;
   throw new ConfigError([
     {
