@@ -4,13 +4,13 @@
  * `npm run setup -- --tests`; in CI (CI=true) their absence fails the test instead of skipping it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlurmSettings } from '@evalgraph/core';
 import { findExecutable, slurmSelfCancelBoundS } from '@evalgraph/inference';
 import { DATA_MIRROR, REPO_ROOT, scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
 import { slurmDown, slurmUp } from '../../tools/evalgraph-plugin/src/cli/slurm-cluster';
+import { completeJsonLines } from '../helpers/json-lines';
 
 const STANDIN_DIR = join(REPO_ROOT, 'libs/inference/test/fixtures/standin-vllm');
 const MODELS = ['qwen3-4b', 'qwen3-8b', 'qwen3-14b', 'qwen2.5-7b-instruct', 'qwen2.5-14b-instruct', 'qwen-7b-chat'];
@@ -34,7 +34,7 @@ const unavailable = missing.length ? `missing ${missing.join(', ')} (npm run set
 const inCi = process.env.CI === 'true';
 
 interface Event { event: string; pid: number; model: string; time: number }
-const jsonLines = <T>(f: string): T[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
+const jsonLines = completeJsonLines;
 
 if (unavailable && inCi) {
   describe('Slurm scheduler', () => {

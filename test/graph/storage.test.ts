@@ -1,11 +1,12 @@
 // configs/storage.yaml with a path: a second clone (another machine or a later session mounting the same volume)
 // reuses what the first computed, and a run that would write elsewhere than the setting says does not start.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
+import { completeJsonLines } from '../helpers/json-lines';
 
 const STANDIN_DIR = join(REPO_ROOT, 'libs/inference/test/fixtures/standin-vllm');
 const PIPELINE = `backend: vllm
@@ -18,7 +19,7 @@ datasets: [gsm8k, arc-easy]
 let store: string;
 let a: Scratch;
 let b: Scratch;
-const lines = <T>(f: string): T[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
+const lines = completeJsonLines;
 const standin = (ws: Scratch) => ({ PATH: `${STANDIN_DIR}:${process.env.PATH}`, STANDIN_EVENT_LOG: join(ws.root, 'standin-events.jsonl'), STANDIN_LOAD_DELAY_MS: '50' });
 const evaluate = (ws: Scratch) => ws.nx(['run-many', '-t', 'evaluate', '-p', 'pipeline-st', '--outputStyle=static'], standin(ws));
 const cli = (ws: Scratch, ...args: string[]) => spawnSync(process.execPath, [join(ws.root, 'tools/evalgraph-plugin/bin/evalgraph.js'), ...args], { cwd: ws.root, encoding: 'utf8', env: withoutNxStorageEnv() });

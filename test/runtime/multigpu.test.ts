@@ -1,8 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, DATA_MIRROR, scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
+import { completeJsonLines } from '../helpers/json-lines';
 
 // Two concurrent `nx run-many` on one 8-GPU host (fake nvidia-smi, stand-in vLLM): the six large-scale models in
 // one run, a tensor-parallel-2 model in the other. 6 + 2 GPUs: all seven servers fit at once, on distinct GPUs.
@@ -21,7 +22,7 @@ interface StartEvent { event: string; pid: number; model: string; time: number; 
 let ws: Scratch;
 const events = (): StartEvent[] => {
   const f = join(ws.root, 'standin-events.jsonl');
-  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StartEvent) : [];
+  return completeJsonLines<StartEvent>(f);
 };
 /** Whether a stand-in was started for this file's workspace: other test files run stand-ins of their own meanwhile. */
 const ofThisWorkspace = (pid: number) => {

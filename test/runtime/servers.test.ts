@@ -1,8 +1,9 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, DATA_MIRROR, scratchWorkspace, type Scratch } from '../helpers/scratch-workspace';
+import { completeJsonLines } from '../helpers/json-lines';
 
 const STANDIN_DIR = join(REPO_ROOT, 'libs/inference/test/fixtures/standin-vllm');
 
@@ -33,7 +34,7 @@ interface Event { event: string; pid: number; model: string; time: number }
 let ws: Scratch;
 const eventsFile = () => join(ws.root, 'standin-events.jsonl');
 const requestsFile = () => join(ws.root, 'standin-requests.jsonl');
-const lines = <T>(f: string): T[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
+const lines = completeJsonLines;
 const standinEnv = (extra: Record<string, string> = {}) => ({
   PATH: `${STANDIN_DIR}:${process.env.PATH}`,
   STANDIN_EVENT_LOG: eventsFile(),
