@@ -47,7 +47,9 @@ function runJob(staleAfterS: number, standinEnv: Record<string, string> = {}) {
     child.kill('SIGKILL');
     cleanup();
   });
-  const serverPids = () => (existsSync(events) ? readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; pid: number }) : []).filter((e) => e.event === 'start').map((e) => e.pid);
+  // The stand-in may be appending a line while this reads: only lines up to the last newline are complete.
+  const completeLines = () => (existsSync(events) ? readFileSync(events, 'utf8').replace(/[^\n]*$/, '') : '');
+  const serverPids = () => completeLines().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; pid: number }).filter((e) => e.event === 'start').map((e) => e.pid);
   return { root, child, exit, endpointFile, heartbeatFile, serverPids, output: () => readFileSync(logFile, 'utf8') };
 }
 
