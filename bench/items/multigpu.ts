@@ -22,6 +22,8 @@ const LIKE = [
 
 /** A vLLM start of a 7–14B model (weights from local disk, CUDA graphs), in real seconds; scaled like the GPU time. */
 const VLLM_START_S = 60;
+/** The GPU count the issue's target is set for (≤ 1.15 × ideal). */
+const TARGET_GPUS = 8;
 
 interface Ev { event: string; pid: number; model: string; time: number; cuda_visible_devices?: string | null; gpu_busy_ms?: number }
 
@@ -50,7 +52,7 @@ const lines = <T>(f: string): T[] => (existsSync(f) ? readFileSync(f, 'utf8').sp
  * Item 6: makespan of the large-scale sweep on 1, 2, 4 and 8 GPUs of one host (GPU profile `count`, stand-in vLLM
  * whose pretend GPU charges each request the projection's per-request cost), against the ideal: total GPU time ÷ GPUs.
  */
-export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: number; scale: number; log: (s: string) => void }): Promise<ItemOutput> {
+export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: number; scale: number; targetRepeats: number; log: (s: string) => void }): Promise<ItemOutput> {
   const standin = path.join(ws.root, 'libs/inference/test/fixtures/standin-vllm/vllm');
   for (const l of LIKE) {
     cpSync(path.join(ws.root, 'configs/datasets/arc-challenge'), path.join(ws.root, 'configs/datasets', l.name), { recursive: true });
@@ -58,12 +60,18 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
   const samples: Record<string, number> = {};
   for (const d of SWEEP_DATASETS) samples[d] = Math.max(2, Math.round(loadNamed(ws.root, 'dataset', d).expected_records * o.fraction));
   for (const l of LIKE) samples[l.name] = Math.max(2, Math.round(l.records * o.fraction));
+  // The target's repeats each get a pipeline of their own (same content, other name): their cells miss Nx's cache
+  // while the datasets' prepare tasks hit it, exactly as in a first run.
+  const name = (n: number, rep: number) => (rep === 0 ? `mgpu-${n}` : `mgpu-${n}-run${rep + 1}`);
+  const repeatsOf = (n: number) => (n === TARGET_GPUS ? Math.max(1, o.targetRepeats) : 1);
   for (const n of o.gpuCounts) {
     writeFileSync(path.join(ws.root, `configs/gpus/bench-h100-x${n}.yaml`), gpuProfile(n));
-    const dir = path.join(ws.root, 'pipelines', `mgpu-${n}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline(n, samples));
+    for (let rep = 0; rep < repeatsOf(n); rep++) {
+      const dir = path.join(ws.root, 'pipelines', name(n, rep));
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline(n, samples));
+    }
   }
   ws.commit('bench: multi-GPU sweep pipelines');
   const datasets = [...SWEEP_DATASETS, ...LIKE.map((l) => l.name)];
@@ -73,52 +81,60 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
   const rows: Row[] = [];
   const runs: Record<string, unknown>[] = [];
   for (const n of o.gpuCounts) {
-    const evLog = path.join(ws.root, `.bench-mgpu-${n}-events.jsonl`);
-    rmSync(evLog, { force: true });
-    // Every run sends its requests: the request cache would answer the second GPU count from the first's.
-    clearRunState(ws);
-    const r = await nxTimed(ws, ['run-many', '-t', 'evaluate', '-p', `pipeline-mgpu-${n}`, '--outputStyle=static'], {
-      EVALGRAPH_VLLM: standin,
-      STANDIN_LOAD_DELAY_MS: String(Math.round(VLLM_START_S * 1000 * o.fraction * o.scale)),
-      STANDIN_GPU_TOK_S: JSON.stringify(tokS),
-      STANDIN_GPU_SCALE: String(o.scale),
-      STANDIN_EVENT_LOG: evLog,
-    }, { allowFail: true });
-    if (r.status !== 0) {
-      const log = path.join(ws.root, `..`, `evalgraph-mgpu-${n}-failed.log`);
-      writeFileSync(log, r.out);
-      throw new Error(`mgpu-${n}: nx failed (${r.status}); its whole output: ${log}\n${r.out.slice(-2000)}`);
+    // The target row repeats: one 8-GPU run on this 2-core machine varies by a few percent (which server of a model
+    // hands over when, eight processes spawned at once), so its verdict is taken on the median.
+    const reps = repeatsOf(n);
+    const measured: { makespan: number; ideal: number; gpuS: number; servers: number; perModel: Record<string, number>; wall: number }[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      const evLog = path.join(ws.root, `.bench-mgpu-${n}-events.jsonl`);
+      rmSync(evLog, { force: true });
+      // Every run sends its requests: the request cache would answer the second GPU count from the first's.
+      clearRunState(ws);
+      const r = await nxTimed(ws, ['run-many', '-t', 'evaluate', '-p', `pipeline-${name(n, rep)}`, '--outputStyle=static'], {
+        EVALGRAPH_VLLM: standin,
+        STANDIN_LOAD_DELAY_MS: String(Math.round(VLLM_START_S * 1000 * o.fraction * o.scale)),
+        STANDIN_GPU_TOK_S: JSON.stringify(tokS),
+        STANDIN_GPU_SCALE: String(o.scale),
+        STANDIN_EVENT_LOG: evLog,
+      }, { allowFail: true });
+      if (r.status !== 0) {
+        const log = path.join(ws.root, `..`, `evalgraph-mgpu-${n}-failed.log`);
+        writeFileSync(log, r.out);
+        throw new Error(`mgpu-${n}: nx failed (${r.status}); its whole output: ${log}\n${r.out.slice(-2000)}`);
+      }
+      const ev = lines<Ev>(evLog);
+      const starts = ev.filter((e) => e.event === 'start');
+      const stops = ev.filter((e) => e.event === 'stop');
+      if (stops.length !== starts.length || !starts.length) throw new Error(`mgpu-${n}: ${starts.length} servers started, ${stops.length} stopped:\n${r.out.slice(-2000)}`);
+      const makespan = (Math.max(...stops.map((e) => e.time)) - Math.min(...starts.map((e) => e.time))) / 1000;
+      const gpuS = stops.reduce((a, e) => a + (e.gpu_busy_ms ?? 0), 0) / 1000;
+      const ideal = gpuS / n;
+      const perModel = Object.fromEntries(SWEEP_MODELS.map((m) => [m.name, starts.filter((e) => e.model === m.name).length]));
+      const t0 = Math.min(...starts.map((e) => e.time));
+      const at = (pid: number, event: string) => {
+        const x = ev.find((e) => e.pid === pid && e.event === event);
+        return x ? Math.round(x.time - t0) / 1000 : null;
+      };
+      // Each server's span (seconds from the first start) and GPU-busy time: where a makespan above ideal comes from.
+      const timeline = starts.map((s) => ({ model: s.model, devices: s.cuda_visible_devices, start: at(s.pid, 'start'), ready: at(s.pid, 'ready'), stop: at(s.pid, 'stop'), busy_s: (stops.find((e) => e.pid === s.pid)?.gpu_busy_ms ?? 0) / 1000 }));
+      runs.push({ gpus: n, repeat: rep + 1, makespan_s: makespan, gpu_s: gpuS, ideal_s: ideal, nx_wall_s: r.seconds, servers: starts.length, servers_per_model: perModel, devices: starts.map((e) => [e.model, e.cuda_visible_devices]), timeline });
+      o.log(`  ${n} GPU(s)${reps > 1 ? ` run ${rep + 1}/${reps}` : ''}: makespan ${makespan.toFixed(1)} s, ideal ${ideal.toFixed(1)} s (${(makespan / ideal).toFixed(3)}×), nx wall ${r.seconds.toFixed(1)} s, ${starts.length} servers`);
+      measured.push({ makespan, ideal, gpuS, servers: starts.length, perModel, wall: r.seconds });
     }
-    const ev = lines<Ev>(evLog);
-    const starts = ev.filter((e) => e.event === 'start');
-    const stops = ev.filter((e) => e.event === 'stop');
-    if (stops.length !== starts.length || !starts.length) throw new Error(`mgpu-${n}: ${starts.length} servers started, ${stops.length} stopped:\n${r.out.slice(-2000)}`);
-    const makespan = (Math.max(...stops.map((e) => e.time)) - Math.min(...starts.map((e) => e.time))) / 1000;
-    const gpuS = stops.reduce((a, e) => a + (e.gpu_busy_ms ?? 0), 0) / 1000;
-    const ideal = gpuS / n;
-    const perModel = Object.fromEntries(SWEEP_MODELS.map((m) => [m.name, starts.filter((e) => e.model === m.name).length]));
-    const t0 = Math.min(...starts.map((e) => e.time));
-    const at = (pid: number, event: string) => {
-      const x = ev.find((e) => e.pid === pid && e.event === event);
-      return x ? Math.round(x.time - t0) / 1000 : null;
-    };
-    // Each server's span (seconds from the first start) and GPU-busy time: where a makespan above ideal comes from.
-    const timeline = starts.map((s) => ({ model: s.model, devices: s.cuda_visible_devices, start: at(s.pid, 'start'), ready: at(s.pid, 'ready'), stop: at(s.pid, 'stop'), busy_s: (stops.find((e) => e.pid === s.pid)?.gpu_busy_ms ?? 0) / 1000 }));
-    runs.push({ gpus: n, makespan_s: makespan, gpu_s: gpuS, ideal_s: ideal, nx_wall_s: r.seconds, servers: starts.length, servers_per_model: perModel, devices: starts.map((e) => [e.model, e.cuda_visible_devices]), timeline });
-    o.log(`  ${n} GPU(s): makespan ${makespan.toFixed(1)} s, ideal ${ideal.toFixed(1)} s (${(makespan / ideal).toFixed(3)}×), nx wall ${r.seconds.toFixed(1)} s, ${starts.length} servers`);
+    const each = (f: (m: (typeof measured)[number]) => string) => measured.map(f).join(', ');
     rows.push(
       row({
         item: '6',
         name: `large-scale sweep makespan on ${n} GPU${n > 1 ? 's' : ''} (6 models × ${datasets.length} datasets, stand-in at the projection's per-request costs)`,
         unit: 's',
-        values: [makespan],
-        baseline: { name: 'ideal: total GPU time ÷ GPUs', values: [ideal] },
-        target: n === 8 ? { op: '<=', bound: 1.15, text: '≤ 1.15 × ideal' } : undefined,
-        note: `first server start → last server stop; GPU time ${gpuS.toFixed(1)} s; ${starts.length} servers (${Object.values(perModel).join('/')} per model); nx wall ${r.seconds.toFixed(1)} s`,
+        values: measured.map((m) => m.makespan),
+        baseline: { name: 'ideal: total GPU time ÷ GPUs', values: measured.map((m) => m.ideal) },
+        target: n === TARGET_GPUS ? { op: '<=', bound: 1.15, text: '≤ 1.15 × ideal (median of the runs)' } : undefined,
+        note: `${reps > 1 ? `${reps} runs; ` : ''}first server start → last server stop; GPU time ${each((m) => m.gpuS.toFixed(1))} s; servers ${each((m) => `${m.servers} (${Object.values(m.perModel).join('/')} per model)`)}; nx wall ${each((m) => m.wall.toFixed(1))} s`,
       }),
     );
   }
-  runs.sort((a, b) => (a.gpus as number) - (b.gpus as number));
+  runs.sort((a, b) => (a.gpus as number) - (b.gpus as number) || (a.repeat as number) - (b.repeat as number));
   rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   const fullGpuS = (runs[0]?.gpu_s as number) / o.scale / o.fraction;
   return {
@@ -126,7 +142,7 @@ export async function multiGpu(ws: Scratch, o: { gpuCounts: number[]; fraction: 
     raw: { runs, samples, fraction: o.fraction, scale: o.scale, tok_s: tokS },
     commands: [{ what: 'multi-GPU sweep (per GPU count N)', command: `EVALGRAPH_VLLM=libs/inference/test/fixtures/standin-vllm/vllm STANDIN_GPU_TOK_S='${JSON.stringify(tokS)}' STANDIN_GPU_SCALE=${o.scale} ${nxCommand(['run-many', '-t', 'evaluate', '-p', 'pipeline-mgpu-N'])}` }],
     notes: [
-      `Item 6: each of the ${datasets.length} datasets is sampled at ${o.fraction} of its records (at least 2), so cells keep the full sweep's relative sizes; the stand-in's pretend GPU charges every request the projection's cost — (prompt characters ÷ 4 + answer tokens) ÷ the published H100 tok/s of the model (${PUBLISHED.small.tokS} for 7–8B, ${PUBLISHED.large.tokS} for 14B) — times ${o.scale}, one request after another per server. That is ${gpuS(runs)} s of GPU time here, i.e. ${(fullGpuS / 3600).toFixed(2)} GPU-hours for the full sweep of these datasets. Each server start costs what a ${VLLM_START_S} s vLLM start costs in this compressed time (${(VLLM_START_S * o.fraction * o.scale).toFixed(2)} s: GPU time here is ${o.fraction} × ${o.scale} of the real sweep's). Makespan: first server start → last server stop (nx start-up, dataset loading and exit not counted; the nx wall time is in the note). Ideal: total GPU time ÷ GPUs. The code datasets and MT-Bench (sandbox, judge) are left out. No nvidia-smi is given: the lease places servers from the profile's \`count\` alone, and a fake nvidia-smi (a Node script, spawned twice a second per cell by the GPU sampler) would cost this 2-core machine more CPU than the sweep itself.`,
+      `Item 6: each of the ${datasets.length} datasets is sampled at ${o.fraction} of its records (at least 2), so cells keep the full sweep's relative sizes; the stand-in's pretend GPU charges every request the projection's cost — (prompt characters ÷ 4 + answer tokens) ÷ the published H100 tok/s of the model (${PUBLISHED.small.tokS} for 7–8B, ${PUBLISHED.large.tokS} for 14B) — times ${o.scale}, one request after another per server. That is ${gpuS(runs)} s of GPU time here, i.e. ${(fullGpuS / 3600).toFixed(2)} GPU-hours for the full sweep of these datasets. Each server start costs what a ${VLLM_START_S} s vLLM start costs in this compressed time (${(VLLM_START_S * o.fraction * o.scale).toFixed(2)} s: GPU time here is ${o.fraction} × ${o.scale} of the real sweep's). Makespan: first server start → last server stop (nx start-up, dataset loading and exit not counted; the nx wall time is in the note). Ideal: total GPU time ÷ GPUs. The ${TARGET_GPUS}-GPU sweep runs ${o.targetRepeats} time(s) (--mgpu-repeats) and its target is judged on the median ratio: one run varies by a few percent here. The code datasets and MT-Bench (sandbox, judge) are left out. No nvidia-smi is given: the lease places servers from the profile's \`count\` alone, and a fake nvidia-smi (a Node script, spawned twice a second per cell by the GPU sampler) would cost this 2-core machine more CPU than the sweep itself.`,
     ],
   };
 }
