@@ -34,7 +34,7 @@ export interface RunSetupOptions {
   cache: RequestCache | null;
   /** How the English-only filter reaches the server, when the cell asks for it. */
   englishDelivery: EnglishFilterDelivery;
-  /** Called after the English filter loads: working out the key may run `vllm --version` or write the processor module, which a cell whose filter fails should not do. */
+  /** Called after the English filter loads: working out the key may read the vLLM version or write the processor module, which a cell whose filter fails should not do. */
   cacheKey: () => Pick<CacheKeyParts, 'runtime' | 'serverArgs'>;
 }
 

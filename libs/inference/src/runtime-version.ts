@@ -1,13 +1,54 @@
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { resolveVllmExecutable } from './proc';
 
 const memo = new Map<string, string | null>();
 
 /**
- * The version of the vLLM evalgraph would start (`vllm --version`: its last output line, a trailing "(...)"
- * note dropped, so the stand-in's "standin-vllm 1.0.0" matches what its /version says), memoized per
- * executable; null when vLLM is absent or does not answer. It is part of every vLLM request-cache key: a vLLM
- * upgrade makes Nx re-run the cells (runtime input), and the re-run must not get the old version's answers.
+ * The Python an executable's shebang runs (`#!/venv/bin/python3`, `#!/usr/bin/env python3`), or null for any
+ * other launcher (a shell wrapper, a Node script such as the test stand-in).
+ */
+export function shebangPython(executable: string): string[] | null {
+  let head = '';
+  try {
+    const fd = openSync(executable, 'r');
+    try {
+      const buf = Buffer.alloc(256);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const line = head.split('\n')[0];
+  if (!line.startsWith('#!') || !/python[0-9.]*(\s|$)/.test(line)) return null;
+  const words = line.slice(2).trim().split(/\s+/);
+  if (!words[0].endsWith('/env')) return words;
+  const rest = words.slice(1);
+  while (rest[0]?.startsWith('-')) rest.shift(); // env's own options (-S)
+  return rest.length ? rest : null;
+}
+
+/** The installed vllm package's version from its metadata, read by the executable's own Python; null when not there. */
+function metadataVersion(python: string[]): string | null {
+  try {
+    const code = "from importlib.metadata import version; print(version('vllm'))";
+    const out = execFileSync(python[0], [...python.slice(1), '-c', code], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The version of the vLLM evalgraph would start, memoized per executable; null when vLLM is absent or does not
+ * answer. For a Python entry point it is the vllm package's metadata version, read by that Python without
+ * importing vllm: `vllm --version` imports torch first (about 19 s in vllm-project/vllm#25620), and every evaluate
+ * batch needs the version before its first request-cache lookup. Otherwise (a wrapper, the stand-ins) it is
+ * `vllm --version`'s last output line, a trailing "(...)" note dropped, so the stand-in's "standin-vllm 1.0.0"
+ * matches what its /version says. It is part of every vLLM request-cache key: a vLLM upgrade makes Nx re-run the
+ * cells (runtime input), and the re-run must not get the old version's answers.
  */
 export function vllmRuntimeVersion(executable?: string): string | null {
   let exe: string;
@@ -17,14 +58,16 @@ export function vllmRuntimeVersion(executable?: string): string | null {
     return null;
   }
   if (!memo.has(exe)) {
-    let version: string | null = null;
-    try {
-      // A real vLLM imports torch here (seconds); once per process and executable.
-      const out = execFileSync(exe, ['--version'], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] });
-      const last = out.trim().split('\n').pop()?.trim() ?? '';
-      version = last.replace(/\s*\([^)]*\)\s*$/, '') || null;
-    } catch {
-      version = null;
+    const python = shebangPython(exe);
+    let version = python ? metadataVersion(python) : null;
+    if (version === null) {
+      try {
+        const out = execFileSync(exe, ['--version'], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] });
+        const last = out.trim().split('\n').pop()?.trim() ?? '';
+        version = last.replace(/\s*\([^)]*\)\s*$/, '') || null;
+      } catch {
+        version = null;
+      }
     }
     memo.set(exe, version);
   }

@@ -25,7 +25,7 @@ export interface VllmBackendOptions {
   backoff?: BackoffOptions;
   metricsIntervalMs?: number;
   gpuSampleIntervalMs?: number;
-  /** The vLLM version for request-cache keys (default: `vllm --version`, memoized). */
+  /** The vLLM version for request-cache keys (default: vllmRuntimeVersion, memoized). */
   runtimeVersion?: () => string | null;
 }
 

@@ -77,7 +77,7 @@ export interface InstalledFlagsOptions {
   /** The vLLM executable (default: $EVALGRAPH_VLLM or `vllm` on PATH; none found → the frozen list). */
   executable?: string;
   env?: NodeJS.ProcessEnv;
-  /** The version, when the caller already has it (default: `vllm --version`, memoized). */
+  /** The version, when the caller already has it (default: vllmRuntimeVersion, memoized). */
   version?: string | null;
 }
 
