@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statfsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findExecutable, freePort } from './proc';
-import { serverKind } from './runtime-version';
+import { serverKind, shebangPython, VLLM_METADATA_SCRIPT } from './runtime-version';
 import { visibleGpus } from './cuda-visible-devices';
 import { GpuVisibilityError } from './errors';
 import { nvidiaSmiPath, queryGpus, type GpuInfo } from './nvidia-smi';
@@ -26,23 +26,6 @@ function run(exe: string, args: string[], timeoutMs = 20_000, env?: NodeJS.Proce
   });
 }
 
-/** The interpreter in a script's `#!` line (e.g. .venv/bin/python3), or null. */
-export function shebangInterpreter(file: string): string[] | null {
-  let fd: number | null = null;
-  try {
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(256);
-    const n = readSync(fd, buf, 0, 256, 0);
-    const first = buf.subarray(0, n).toString('utf8').split('\n')[0];
-    if (!first.startsWith('#!')) return null;
-    return first.slice(2).trim().split(/\s+/);
-  } catch {
-    return null;
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-}
-
 /** Node ≥ 20.19 (require(esm) for execa / p-limit). */
 export function checkNode(version = process.versions.node): DoctorCheck {
   const [maj, min] = version.split('.').map(Number);
@@ -62,11 +45,9 @@ async function checkPython(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
  * seconds); a non-Python executable (the test stand-in) is asked with --version.
  */
 export async function vllmVersion(exe: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
-  const interp = shebangInterpreter(exe);
-  const isPython = interp ? interp.some((p) => /python[\d.]*$/.test(p)) : false;
-  if (interp && isPython) {
-    const cmd = interp[0] === '/usr/bin/env' ? interp.slice(1) : interp;
-    const r = await run(cmd[0], [...cmd.slice(1), '-c', "import importlib.metadata as m; print(m.version('vllm'))"], 20_000, env);
+  const python = shebangPython(exe);
+  if (python) {
+    const r = await run(python[0], [...python.slice(1), '-c', VLLM_METADATA_SCRIPT], 20_000, env);
     return r.ok ? r.out.split('\n').pop()!.trim() : null;
   }
   const r = await run(exe, ['--version'], 20_000, env);

@@ -30,11 +30,13 @@ export function shebangPython(executable: string): string[] | null {
   return rest.length ? rest : null;
 }
 
+/** Prints the installed vllm package's version from its metadata, without importing vllm (which imports torch). */
+export const VLLM_METADATA_SCRIPT = "from importlib.metadata import version; print(version('vllm'))";
+
 /** The installed vllm package's version from its metadata, read by the executable's own Python; null when not there. */
 function metadataVersion(python: string[]): string | null {
   try {
-    const code = "from importlib.metadata import version; print(version('vllm'))";
-    const out = execFileSync(python[0], [...python.slice(1), '-c', code], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(python[0], [...python.slice(1), '-c', VLLM_METADATA_SCRIPT], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
     return out.trim() || null;
   } catch {
     return null;
