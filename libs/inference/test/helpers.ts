@@ -79,7 +79,10 @@ export function spec(root: string, name = 'qwen3-8b', over: Partial<ServerSpec> 
 /** Lines of a JSONL file written by the stand-in (empty when absent). */
 export function readJsonLines<T>(file: string): T[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  // A stand-in may be appending while this reads: text after the last newline is a line still being written.
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as T);

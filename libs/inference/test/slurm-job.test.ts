@@ -11,7 +11,7 @@ import { jobScript, jobTiming, selfCancelBoundS, shellQuote } from '../src/slurm
 import { gpusPerServer, sbatchArgs } from '../src/slurm/slurm-server';
 import { startHeartbeat } from '../src/slurm/heartbeat';
 import { groupMembers, pidAlive, sleep } from '../src/proc';
-import { qwen3Model, spec, STANDIN, tempRoot } from './helpers';
+import { qwen3Model, readJsonLines, spec, STANDIN, tempRoot } from './helpers';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -47,9 +47,7 @@ function runJob(staleAfterS: number, standinEnv: Record<string, string> = {}) {
     child.kill('SIGKILL');
     cleanup();
   });
-  // The stand-in may be appending a line while this reads: only lines up to the last newline are complete.
-  const completeLines = () => (existsSync(events) ? readFileSync(events, 'utf8').replace(/[^\n]*$/, '') : '');
-  const serverPids = () => completeLines().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; pid: number }).filter((e) => e.event === 'start').map((e) => e.pid);
+  const serverPids = () => readJsonLines<{ event: string; pid: number }>(events).filter((e) => e.event === 'start').map((e) => e.pid);
   return { root, child, exit, endpointFile, heartbeatFile, serverPids, output: () => readFileSync(logFile, 'utf8') };
 }
 
