@@ -17,9 +17,13 @@ interface Window {
   end: number;
 }
 
-/** Cells that ran on the same model server: same model, backend and server command. */
+/**
+ * Cells that ran on the same model server: same model, backend and server command. Cells divided among several
+ * servers of a model count against those servers together (their tokens cannot be split by server).
+ */
 function serverKey(c: TimedCell): string {
-  return [c.run.model.name, c.run.backend, c.run.server.kind, c.run.server.version ?? '', (c.run.server.command ?? []).join(' ')].join('\u0000');
+  const server = c.run.server.replicas ? 'several servers' : (c.run.server.command ?? []).join(' ');
+  return [c.run.model.name, c.run.backend, c.run.server.kind, c.run.server.version ?? '', server].join('\u0000');
 }
 
 /** Cells of one server grouped into sessions: windows that overlap in time (they shared one running server). */
@@ -72,7 +76,7 @@ export function serverThroughput(cells: readonly TimedCell[]): ServerThroughputR
       rows.push({
         model: first.run.model.name,
         backend: first.run.backend,
-        server: `${first.run.server.kind}${first.run.server.version ? ` ${first.run.server.version}` : ''}`,
+        server: `${first.run.server.kind}${first.run.server.version ? ` ${first.run.server.version}` : ''}${first.run.server.replicas ? `, cells divided among up to ${Math.max(...session.map((w) => w.cell.run.server.replicas ?? 1))} servers` : ''}`,
         cells: session.map((w) => w.cell.cell.key),
         started_at: new Date(start).toISOString(),
         finished_at: new Date(end).toISOString(),
@@ -86,10 +90,14 @@ export function serverThroughput(cells: readonly TimedCell[]): ServerThroughputR
   return rows;
 }
 
-/** A cell's own tok/s where it measures that cell alone: not on the dummy backend, not while it shared its server. */
+/**
+ * A cell's own tok/s where it measures that cell alone: not on the dummy backend, not while it shared its server,
+ * not divided among several servers (its tok/s would be theirs together).
+ */
 export function cellThroughput(cell: TimedCell, all: readonly TimedCell[]): { tok_s: number | null; note: ThroughputNote } {
   if (cell.run.backend === 'dummy') return { tok_s: null, note: 'dummy backend: not measured' };
   if (cell.metrics.throughput_tok_s === null) return { tok_s: null, note: 'no tokens generated' };
+  if (cell.run.server.replicas) return { tok_s: null, note: 'shared server: see the per-server tok/s' };
   const key = serverKey(cell);
   const start = Date.parse(cell.run.started_at);
   const end = Date.parse(cell.run.finished_at);

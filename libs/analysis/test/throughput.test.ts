@@ -70,4 +70,18 @@ describe('throughput accounting', () => {
     expect(matrix.find((r) => r.key === 'qwen3-8b/arc-easy')).toMatchObject({ throughput_tok_s: null, throughput_note: 'shared server: see the per-server tok/s' });
     expect(matrix.find((r) => r.key === 'qwen3-14b/gsm8k')!.throughput_tok_s).toBe(cells[4].metrics.throughput_tok_s);
   });
+
+  it("cells divided among a model's servers count against those servers together, and show no tok/s of their own", () => {
+    // Two qwen3-14b cells, each divided among three servers (0–30 s and 20–50 s): one row over 0–50 s for them.
+    const divided = (key: string, from: number, to: number): LoadedCell => {
+      const c = timed(key, from, to);
+      return { ...c, run: { ...c.run, server: { ...c.run.server, command: ['vllm', 'serve', '--port', String(from)], replicas: 3 } } };
+    };
+    const both = [divided('qwen3-14b/gsm8k', 0, 30), divided('qwen3-14b/arc-easy', 20, 50)];
+    const rows = serverThroughput(both);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ model: 'qwen3-14b', window_s: 50, completion_tokens: both[0].metrics.tokens.completion + both[1].metrics.tokens.completion });
+    expect(rows[0].server).toMatch(/cells divided among up to 3 servers/);
+    expect(cellThroughput(both[0], both)).toEqual({ tok_s: null, note: 'shared server: see the per-server tok/s' });
+  });
 });

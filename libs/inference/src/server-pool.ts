@@ -44,6 +44,11 @@ interface Replica {
   /** Handed to another model: takes no new cell, stops when its cells are done. */
   draining: boolean;
   limiter: ReturnType<typeof pLimit>;
+  /** Estimated work of the units it holds now. */
+  units: number[];
+  /** When it was placed (lease taken) and when it answered ready (epoch ms). */
+  placedAt: number;
+  readyAt: number | null;
 }
 
 interface Entry {
@@ -59,6 +64,9 @@ interface Entry {
   toldWaiting: boolean;
   /** Whether this model's demand is published in the lease database. */
   published: boolean;
+  /** Work of the units finished on this model's servers, and the ready time of its servers that ended (ms). */
+  finishedWork: number;
+  endedServerMs: number;
 }
 
 /**
@@ -80,6 +88,8 @@ export class ServerPool {
   private pollTimer: NodeJS.Timeout | null = null;
   private pollDelay = POLL_MIN_MS;
   private closed = false;
+  /** Measured server starts (placement → ready, ms), for judging whether another server pays off. */
+  private readonly startMs: number[] = [];
 
   constructor(private readonly opts: ServerPoolOptions) {
     this.ownsLeases = opts.leases === undefined;
@@ -92,7 +102,7 @@ export class ServerPool {
     let e = this.entries.get(spec.key);
     if (!e) {
       const plan = planTensorParallel(spec.model, spec.preset, spec.gpu);
-      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, published: false };
+      e = { spec, registered: 0, active: 0, done: 0, waiters: [], replicas: [], tp: plan.size, toldWaiting: false, published: false, finishedWork: 0, endedServerMs: 0 };
       this.entries.set(spec.key, e);
     }
     return e;
@@ -102,6 +112,16 @@ export class ServerPool {
   private cap(e: Entry): number {
     if (e.spec.gpu.count < 2 * e.tp) return Infinity;
     return Math.max(1, this.opts.cellsPerServer ?? DEFAULT_CELLS_PER_SERVER);
+  }
+
+  /**
+   * Requests of one cell that go to a server together. On a profile with GPUs to spare, enough to keep a server's
+   * concurrency full with `cellsPerServer` parts at once; the rest of the cell waits for any of the model's servers.
+   * On one GPU, every cell is whole (Infinity).
+   */
+  chunkSize(spec: ServerSpec): number {
+    const cap = this.cap(this.entry(spec));
+    return cap === Infinity ? Infinity : Math.max(1, Math.ceil(spec.preset.concurrency / cap));
   }
 
   /** Declares that `cells` more cells will use this spec's server, so it is kept until all of them released it. */
@@ -145,7 +165,7 @@ export class ServerPool {
     // soon: a registered model whose cells are still building their requests needs a GPU too.
     const first = waiting.filter((e) => e.replicas.length === 0);
     const waitingWork = (e: Entry) => queuedWork(e) / (e.replicas.length + 1);
-    const extra = waiting.filter((e) => e.replicas.length > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
+    const extra = waiting.filter((e) => e.replicas.length > 0 && this.unplaced(e) > 0).sort((a, b) => waitingWork(b) - waitingWork(a));
     let leaseRefused = false;
     // Other processes' models count too (Nx may split one run into several batches): a first server there comes
     // before an extra one here, and an extra one goes to the process whose model waits with the most work.
@@ -156,6 +176,7 @@ export class ServerPool {
       if (e.replicas.length > 0 && firstBlocked) break;
       if (e.replicas.length > 0 && waitingWork(e) < others.maxLoad) break;
       if (e.replicas.length >= Math.max(1, Math.floor(e.spec.gpu.count / e.tp))) continue;
+      if (e.replicas.length > 0 && !this.anotherPaysOff(e)) continue;
       let lease: Lease | null | undefined;
       try {
         lease = this.leases ? this.leases.tryAcquire(this.leaseRequest(e)) : undefined;
@@ -176,15 +197,61 @@ export class ServerPool {
         }
         continue;
       }
-      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)) };
+      const r: Replica = { lease: lease ?? null, server: null, starting: null, active: 0, restarts: 0, crashed: null, stopping: false, draining: false, limiter: pLimit(Math.max(1, e.spec.preset.concurrency)), units: [], placedAt: Date.now(), readyAt: null };
       e.replicas.push(r);
       if (e.replicas.length > 1) this.log(`${e.spec.key}: ${e.waiters.length} cell(s) waiting; another server on GPU ${r.lease?.devices.join(',') ?? '?'}`);
-      this.fill(e);
+      this.launch(e, r);
     }
     if (leaseRefused) this.rebalance();
     if (others.first > 0 || others.maxLoad > 0) this.yieldSpare(others);
     for (const e of this.entries.values()) this.publish(e);
     this.schedulePoll();
+  }
+
+  /**
+   * Starts a placed server; cells wait for it in the queue and take it once it is ready, so a server still starting
+   * holds no work that a running one could do. A start that fails fails the model's waiting cells when it has no
+   * other server.
+   */
+  private launch(e: Entry, r: Replica): void {
+    this.ensureStarted(e, r).then(
+      () => {
+        r.readyAt = Date.now();
+        this.startMs.push(r.readyAt - r.placedAt);
+        this.fill(e);
+        // Its work was taken by the model's other servers while it started: free the GPU now, not at the model's end.
+        if (r.active === 0 && e.waiters.length === 0 && !r.stopping && e.replicas.filter((x) => !x.stopping).length > 1) void this.stopReplica(e, r);
+        this.pump();
+      },
+      (err: unknown) => {
+        if (!e.replicas.some((x) => !x.stopping)) for (const w of e.waiters.splice(0)) w.reject(err);
+        this.pump();
+      },
+    );
+  }
+
+  /** Waiting cells of a model beyond what its servers still starting will take once ready. */
+  private unplaced(e: Entry): number {
+    const cap = this.cap(e);
+    const starting = e.replicas.filter((r) => !r.server && !r.stopping && !r.draining).reduce((n, r) => n + Math.max(0, cap - r.active), 0);
+    return Math.max(0, e.waiters.length - starting);
+  }
+
+  /**
+   * Whether one more server of a model would finish its work sooner: the model's remaining work (waiting and in
+   * flight) per server now must outlast a server start, at the model's measured rate. Until both are measured, yes.
+   * With the work divided in small parts, in-flight work is small and this is about the waiting work alone.
+   */
+  private anotherPaysOff(e: Entry): boolean {
+    if (!this.startMs.length) return true;
+    const now = Date.now();
+    const serverMs = e.endedServerMs + e.replicas.reduce((n, r) => n + (r.readyAt ? now - r.readyAt : 0), 0);
+    if (e.finishedWork <= 0 || serverMs <= 0) return true;
+    const rate = e.finishedWork / serverMs;
+    const remaining = e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) + e.replicas.reduce((n, r) => n + r.units.reduce((a, b) => a + b, 0), 0);
+    const live = e.replicas.filter((r) => !r.stopping && !r.draining).length;
+    const start = this.startMs.reduce((a, b) => a + b, 0) / this.startMs.length;
+    return remaining / rate / Math.max(1, live) > start;
   }
 
   /**
@@ -195,7 +262,7 @@ export class ServerPool {
   private rebalance(): void {
     const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
     const load = (e: Entry, servers: number) => queuedWork(e) / Math.max(1, servers);
-    const needy = [...this.entries.values()].filter((e) => e.waiters.length > 0 && live(e).length < Math.floor(e.spec.gpu.count / e.tp));
+    const needy = [...this.entries.values()].filter((e) => this.unplaced(e) > 0 && live(e).length < Math.floor(e.spec.gpu.count / e.tp));
     const draining = [...this.entries.values()].some((e) => e.replicas.some((r) => r.draining && !r.stopping));
     if (!needy.length || draining) return;
     const f = needy.sort((a, b) => load(b, live(b).length + 1) - load(a, live(a).length + 1))[0];
@@ -229,7 +296,7 @@ export class ServerPool {
   /** Publishes a model's demand for GPUs (or withdraws it) in the lease database, for the pools of other processes. */
   private publish(e: Entry, gone = false): void {
     if (!this.leases) return;
-    const wants = !gone && e.waiters.length > 0 && e.replicas.filter((r) => !r.stopping && !r.draining).length < Math.floor(e.spec.gpu.count / e.tp);
+    const wants = !gone && this.unplaced(e) > 0 && e.replicas.filter((r) => !r.stopping && !r.draining).length < Math.floor(e.spec.gpu.count / e.tp);
     if (!wants && !e.published) return;
     this.leases.setDemand(e.spec.key, wants ? { first: e.replicas.length === 0, load: queuedWork(e) / (e.replicas.length + 1) } : null);
     e.published = wants;
@@ -243,10 +310,12 @@ export class ServerPool {
   private fill(e: Entry): void {
     const cap = this.cap(e);
     while (e.waiters.length) {
-      const room = e.replicas.filter((r) => !r.stopping && !r.draining && r.active < cap).sort((a, b) => a.active - b.active)[0];
+      const room = e.replicas.filter((r) => r.server && !r.stopping && !r.draining && r.active < cap).sort((a, b) => a.active - b.active)[0];
       if (!room) return;
       room.active++;
-      e.waiters.shift()!.resolve(room);
+      const w = e.waiters.shift()!;
+      room.units.push(Math.max(1, w.work));
+      w.resolve(room);
     }
   }
 
@@ -339,6 +408,7 @@ export class ServerPool {
     if (!e || e.active === 0) return;
     const r = this.replicaOf(e, server);
     if (r && r.active > 0) r.active--;
+    e.finishedWork += r?.units.shift() ?? 0;
     e.active--;
     e.done++;
     this.fill(e);
@@ -373,6 +443,8 @@ export class ServerPool {
 
   private async stopReplica(e: Entry, r: Replica): Promise<void> {
     r.stopping = true;
+    if (r.readyAt) e.endedServerMs += Date.now() - r.readyAt;
+    r.readyAt = null;
     const server = r.server ?? (r.starting ? await r.starting.catch(() => null) : null);
     r.server = null;
     try {

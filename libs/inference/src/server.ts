@@ -143,7 +143,7 @@ export class ManagedServer {
     let server: ManagedServer;
     try {
       // The watchdog goes first, so the server is never alive without a guard.
-      const watchdog = spawnWatchdog(fd, full.graceMs, full.servedModelName);
+      const watchdog = spawnWatchdog(full.logFile, full.graceMs);
       const child = spawn(full.executable, full.args, {
         detached: true,
         stdio: ['ignore', fd, fd],

@@ -95,7 +95,7 @@ export interface RunStats {
 export interface Backend {
   readonly kind: 'vllm' | 'endpoint' | 'dummy' | 'plugin';
   /** Which server produced the numbers, for run.json ("dummy (in-process)", "vllm 0.11.0", "standin-vllm 1.0"). */
-  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string; slurm?: SlurmAccounting; gpus?: ServerGpus };
+  describe(): { kind: string; version: string | null; command: string[] | null; flags?: string; english_filter?: string; slurm?: SlurmAccounting; gpus?: ServerGpus; replicas?: number };
   /** Send requests (through the request cache); responses in request order, errors as ErrorResponse. */
   run(requests: RequestSource, opts: CellRequestOptions): Promise<{ responses: EvalResponse[]; stats: RunStats }>;
   /** Stop what this backend started (no-op for dummy and endpoint). */

@@ -6,7 +6,7 @@ import { ServerCrashedError } from './errors';
 import { MetricsWatcher } from './metrics';
 import { GpuSampler } from './nvidia-smi';
 import { outputAffectingArgs, type RequestCache } from './request-cache';
-import { lookupCached, newCounters, requestAt, returnedResponses, runSetup, sendPending } from './request-runner';
+import { lookupCached, newCounters, requestAt, returnedResponses, runSetup, sendPending, type PendingRequest, type RunCounters, type RunnerContext } from './request-runner';
 import { requestWorkTokens } from './work-estimate';
 import type { BackoffOptions } from './retry';
 import type { ModelServer } from './model-server';
@@ -48,6 +48,10 @@ export class VllmBackend implements Backend {
   private version: string | null = null;
   private released = false;
   private setupMemo: VllmSetup | null = null;
+  /** The server this cell holds until close() (its requests went whole); parts of a divisible cell hold theirs only while they run. */
+  private held: ModelServer | null = null;
+  /** Every server that answered a part of this cell. */
+  private readonly servedBy = new Set<ModelServer>();
 
   constructor(readonly spec: ServerSpec, private readonly opts: VllmBackendOptions) {}
 
@@ -64,7 +68,8 @@ export class VllmBackend implements Backend {
     // Where the lease read nvidia-smi, spec.gpu is the GPU found, not the profile: the memory gate divides by it.
     const devices = this.spec.gpuDevices && !this.server?.slurm ? this.server?.devices : null;
     const gpus = devices?.length ? { gpus: { devices, name: this.spec.gpu.name, memory_gib: this.spec.gpu.memory_gib } } : {};
-    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english, ...slurm, ...gpus };
+    const replicas = this.servedBy.size > 1 ? { replicas: this.servedBy.size } : {};
+    return { kind: serverKind(version), version, command: this.server?.command ?? null, flags: setup.flags.label, ...english, ...slurm, ...gpus, ...replicas };
   }
 
   /** The installed vLLM's flag list and English-filter plan for this spec (resolved once). */
@@ -85,11 +90,12 @@ export class VllmBackend implements Backend {
 
   private async ensureServer(work?: number): Promise<ModelServer> {
     if (this.released) throw new Error(`${this.spec.key}: backend already closed`);
-    if (!this.server) {
-      this.server = await this.opts.pool.acquire(this.spec, { work });
-      this.version = await this.server.version();
+    if (!this.held) {
+      this.held = await this.opts.pool.acquire(this.spec, { work });
+      this.server = this.held;
+      this.version = await this.held.version();
     }
-    return this.server;
+    return this.held;
   }
 
   private client(server: ModelServer): InferenceClient {
@@ -128,7 +134,7 @@ export class VllmBackend implements Backend {
       englishDelivery: this.englishDelivery(),
       cacheKey: () => ({ runtime: vllmCacheRuntime(this.runtimeVersion()), serverArgs: this.serverArgs() }),
     });
-    let pending = lookupCached(requests, responses, opts, base, counters);
+    const pending = lookupCached(requests, responses, opts, base, counters);
     const stats = (extra: Partial<RunStats>): RunStats => ({
       total: requests.length,
       ...counters,
@@ -142,7 +148,69 @@ export class VllmBackend implements Backend {
     });
     if (pending.length === 0) return { responses: returnedResponses(responses, opts), stats: stats({}) };
 
-    let server = await this.ensureServer(pending.reduce((n, p) => n + requestWorkTokens(requestAt(requests, p.i), opts.maxTokens), 0));
+    const work = (part: PendingRequest[]) => part.reduce((n, p) => n + requestWorkTokens(requestAt(requests, p.i), opts.maxTokens), 0);
+    const size = this.opts.pool.chunkSize(this.spec);
+    if (pending.length <= size || this.held) {
+      const server = await this.ensureServer(work(pending));
+      const part = await this.sendOn(server, requests, pending, responses, opts, base, counters, (s) => (this.held = this.server = s));
+      return { responses: returnedResponses(responses, opts), stats: stats(part) };
+    }
+    if (this.released) throw new Error(`${this.spec.key}: backend already closed`);
+    // Divisible cell: its requests in parts, each taking a server slot of its own, so the model's servers share
+    // the cell (a GPU freed late takes part of it) and no server ends long after the others with a whole cell.
+    const parts: PendingRequest[][] = [];
+    for (let i = 0; i < pending.length; i += size) parts.push(pending.slice(i, i + size));
+    // Every part is a unit of its own; the cell's unit stays registered until close(), so the model's last server is
+    // not stopped between two runs of one cell.
+    this.opts.pool.register(this.spec, parts.length);
+    const results = await Promise.allSettled(
+      parts.map(async (part) => {
+        let server: ModelServer | null = null;
+        try {
+          server = await this.opts.pool.acquire(this.spec, { work: work(part) });
+          this.servedBy.add(server);
+          if (!this.server) {
+            this.server = server;
+            this.version = await server.version();
+          }
+          return await this.sendOn(server, requests, part, responses, opts, base, counters, (s) => this.servedBy.add((server = s)));
+        } finally {
+          if (server) await this.opts.pool.release(this.spec, server);
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const done = results.map((r) => (r as PromiseFulfilledResult<Partial<RunStats>>).value);
+    const max = (xs: (number | null | undefined)[]) => (xs.some((x) => x != null) ? Math.max(...xs.map((x) => x ?? 0)) : null);
+    const froms = done.map((d) => d.served?.from ?? Infinity);
+    const tos = done.map((d) => d.served?.to ?? -Infinity);
+    return {
+      responses: returnedResponses(responses, opts),
+      stats: stats({
+        peakGpuMemoryGiB: max(done.map((d) => d.peakGpuMemoryGiB)),
+        kvCacheUsageMax: max(done.map((d) => d.kvCacheUsageMax)),
+        // Each part's counters are its server's, which other parts of this cell shared: not one cell's tokens.
+        serverTokens: null,
+        restarts: done.reduce((n, d) => n + (d.restarts ?? 0), 0),
+        served: { from: Math.min(...froms), to: Math.max(...tos) },
+      }),
+    };
+  }
+
+  /** Sends `pending` to one server (restarting it through the pool after a crash); the stats of that server over it. */
+  private async sendOn(
+    first: ModelServer,
+    requests: RequestSource,
+    pendingIn: PendingRequest[],
+    responses: (EvalResponse | undefined)[],
+    opts: CellRequestOptions,
+    base: Omit<RunnerContext, 'client'>,
+    counters: RunCounters,
+    onRestart: (s: ModelServer) => void,
+  ): Promise<Partial<RunStats>> {
+    let server = first;
+    let pending = pendingIn;
     const servedFrom = Date.now();
     const sampler = new GpuSampler(() => server.allPids(), undefined, this.opts.gpuSampleIntervalMs ?? 1000, server.devices);
     sampler.start();
@@ -167,7 +235,7 @@ export class VllmBackend implements Backend {
           if (!(e instanceof ServerCrashedError)) throw e;
           await closeWatcher();
           server = await this.opts.pool.restart(this.spec, server); // throws once the restart limit is spent
-          this.server = server;
+          onRestart(server);
           restarts++;
           pending = pending.filter((p) => responses[p.i] === undefined);
           watcher = new MetricsWatcher(server.baseUrl, this.opts.metricsIntervalMs ?? 2000);
@@ -178,7 +246,7 @@ export class VllmBackend implements Backend {
       await closeWatcher();
       await sampler.stop();
     }
-    return { responses: returnedResponses(responses, opts), stats: stats({ peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts, served: { from: servedFrom, to: Date.now() } }) };
+    return { peakGpuMemoryGiB: sampler.peakGiB(), kvCacheUsageMax: kvMax, serverTokens, restarts, served: { from: servedFrom, to: Date.now() } };
   }
 
   /** Output-affecting server flags for the request-cache key (no server needed). */
@@ -204,7 +272,7 @@ export class VllmBackend implements Backend {
   async close(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.server) await this.opts.pool.release(this.spec, this.server);
+    if (this.held) await this.opts.pool.release(this.spec, this.held);
     else await this.opts.pool.skip(this.spec);
   }
 }

@@ -4,18 +4,23 @@ import type { Socket } from 'node:net';
 /**
  * The watchdog is a tiny Node process that holds the read end of a pipe from its parent. The kernel closes
  * that pipe when the parent dies for any reason, SIGKILL included, so EOF on stdin means "the process that
- * owns the server is gone": the watchdog then SIGTERMs the server's process group, SIGKILLs it after the
- * grace period, and exits. It runs in its own process group and ignores SIGINT/SIGTERM/SIGHUP so that a
+ * owns the servers is gone": the watchdog then SIGTERMs every process group it still guards, SIGKILLs each after
+ * its grace period, and exits. It runs in its own process group and ignores SIGINT/SIGTERM/SIGHUP so that a
  * Ctrl-C aimed at the parent's group cannot take it down before it has done its job.
  *
- * Protocol on stdin (one line each): `watch <pgid>` then, after a normal stop, `done` (exit without killing).
+ * One watchdog serves every server (and trainer) of a process: starting eight servers at once on a small host
+ * spawned eight more Node processes competing with the servers' own start. It exits once the last group it
+ * guards is released, and the next start spawns a new one.
+ *
+ * Protocol on stdin (one line each): `watch <pgid> <grace ms> <log file as JSON>`, and after a normal stop of that
+ * group `done <pgid>`. Its own messages go to the guarded group's log file.
  */
 const WATCHDOG_SOURCE = String.raw`
 const fs = require('fs');
-const grace = Number(process.env.EVALGRAPH_WATCHDOG_GRACE_MS || 30000);
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
-let pgid = 0, done = false, buf = '';
-function members() {
+const groups = new Map();
+let buf = '', ending = false;
+function members(pgid) {
   try {
     return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
       try {
@@ -28,21 +33,33 @@ function members() {
     try { process.kill(-pgid, 0); return 1; } catch (e) { return e.code === 'EPERM' ? 1 : 0; }
   }
 }
-function kill(sig) { try { process.kill(-pgid, sig); } catch {} }
+function kill(pgid, sig) { try { process.kill(-pgid, sig); } catch {} }
+function note(g, msg) { try { fs.appendFileSync(g.log, '[evalgraph watchdog] ' + msg + '\n'); } catch {} }
 function finish() {
-  if (done || !pgid || members() === 0) process.exit(0);
-  console.error('[evalgraph watchdog] owner process exited; stopping server process group ' + pgid);
-  kill('SIGTERM');
+  if (ending) return;
+  ending = true;
+  const left = [...groups].filter(([pgid]) => members(pgid) > 0);
+  if (!left.length) process.exit(0);
+  for (const [pgid, g] of left) {
+    note(g, 'owner process exited; stopping server process group ' + pgid);
+    kill(pgid, 'SIGTERM');
+  }
   const t0 = Date.now();
-  let killed = false;
+  const killed = new Set();
+  const last = Math.max(...left.map(([, g]) => g.grace));
   setInterval(() => {
-    if (members() === 0) process.exit(0);
-    if (!killed && Date.now() - t0 > grace) {
-      console.error('[evalgraph watchdog] group ' + pgid + ' still alive after ' + grace + ' ms; SIGKILL');
-      kill('SIGKILL');
-      killed = true;
+    let alive = 0;
+    for (const [pgid, g] of left) {
+      if (members(pgid) === 0) continue;
+      alive++;
+      if (!killed.has(pgid) && Date.now() - t0 > g.grace) {
+        note(g, 'group ' + pgid + ' still alive after ' + g.grace + ' ms; SIGKILL');
+        kill(pgid, 'SIGKILL');
+        killed.add(pgid);
+      }
     }
-    if (Date.now() - t0 > grace + 15000) process.exit(1);
+    if (alive === 0) process.exit(0);
+    if (Date.now() - t0 > last + 15000) process.exit(1);
   }, 100);
 }
 process.stdin.on('data', (d) => {
@@ -51,8 +68,9 @@ process.stdin.on('data', (d) => {
   while ((i = buf.indexOf('\n')) >= 0) {
     const line = buf.slice(0, i).trim();
     buf = buf.slice(i + 1);
-    if (line.startsWith('watch ')) pgid = Number(line.slice(6));
-    else if (line === 'done') done = true;
+    const w = /^watch (\d+) (\d+) (.+)$/.exec(line);
+    if (w) groups.set(Number(w[1]), { grace: Number(w[2]), log: JSON.parse(w[3]) });
+    else if (line.startsWith('done ')) groups.delete(Number(line.slice(5)));
   }
 });
 process.stdin.on('end', finish);
@@ -62,20 +80,29 @@ process.stdin.on('error', finish);
 /** Marker in the watchdog's argv, so process-table checks can find leftovers. */
 export const WATCHDOG_MARKER = 'evalgraph-watchdog';
 
-/** A started watchdog: tell it which group to guard, and release it after a normal stop. */
+/** A guard for one process group: tell it which group, and release it after a normal stop. */
 export interface Watchdog {
   readonly pid: number;
   watch(pgid: number): void;
-  /** Tells it the group is gone and waits (up to 2 s) for it to exit. */
+  /** Tells the watchdog the group is gone; the last release of the process waits (up to 2 s) for it to exit. */
   release(): Promise<void>;
 }
 
-/** Spawns a watchdog whose stderr goes to `logFd` (the server log), detached and unref'd; `label` names it in ps. */
-export function spawnWatchdog(logFd: number, graceMs: number, label = ''): Watchdog {
-  const child: ChildProcess = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, WATCHDOG_MARKER, label], {
+interface SharedWatchdog {
+  child: ChildProcess;
+  stdin: Socket;
+  exited: Promise<void>;
+  users: number;
+}
+
+let shared: SharedWatchdog | null = null;
+
+/** The process's watchdog, spawned on first use: detached, unref'd, named in ps by the owner's cwd and pid. */
+function sharedWatchdog(): SharedWatchdog {
+  if (shared && !shared.stdin.destroyed && shared.child.exitCode === null && shared.child.signalCode === null) return shared;
+  const child: ChildProcess = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, WATCHDOG_MARKER, `${process.cwd()} (pid ${process.pid})`], {
     detached: true,
-    stdio: ['pipe', 'ignore', logFd],
-    env: { ...process.env, EVALGRAPH_WATCHDOG_GRACE_MS: String(graceMs) },
+    stdio: ['pipe', 'ignore', 'ignore'],
   });
   child.unref();
   const exited = new Promise<void>((resolve) => {
@@ -85,17 +112,33 @@ export function spawnWatchdog(logFd: number, graceMs: number, label = ''): Watch
   const stdin = child.stdin as Socket;
   stdin.unref();
   stdin.on('error', () => {
-    // the watchdog already exited (it does after `done` + EOF); nothing to guard any more
+    // the watchdog already exited; the next start spawns another
   });
+  shared = { child, stdin, exited, users: 0 };
+  return shared;
+}
+
+/** A guard from the process's watchdog; its messages about the group go to `logFile`. */
+export function spawnWatchdog(logFile: string, graceMs: number): Watchdog {
+  const w = sharedWatchdog();
+  w.users++;
+  let pgid = 0;
+  let released = false;
   return {
-    pid: child.pid ?? -1,
-    watch: (pgid) => {
-      stdin.write(`watch ${pgid}\n`);
+    pid: w.child.pid ?? -1,
+    watch: (p) => {
+      pgid = p;
+      w.stdin.write(`watch ${p} ${Math.max(0, Math.round(graceMs))} ${JSON.stringify(logFile)}\n`);
     },
     release: async () => {
-      if (!stdin.destroyed) stdin.end('done\n');
+      if (released) return;
+      released = true;
+      if (pgid && !w.stdin.destroyed) w.stdin.write(`done ${pgid}\n`);
+      if (--w.users > 0) return;
+      if (shared === w) shared = null;
+      if (!w.stdin.destroyed) w.stdin.end();
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+      await Promise.race([w.exited, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
       clearTimeout(timer);
     },
   };

@@ -5,7 +5,7 @@ import { RequestCache } from '../src/request-cache';
 import { ServerPool } from '../src/server-pool';
 import type { CellRequestOptions, ServerSpec } from '../src/types';
 import { VllmBackend } from '../src/vllm-backend';
-import { NON_THINKING, THINKING, preset, processesMatching, readJsonLines, spec, tempRoot, useStandin, type StandinEvent, type StandinRequest } from './helpers';
+import { NON_THINKING, THINKING, gpu, preset, processesMatching, readJsonLines, spec, tempRoot, useStandin, type StandinEvent, type StandinRequest } from './helpers';
 
 let root: string;
 let cleanup: () => void;
@@ -94,6 +94,36 @@ describe('VllmBackend against the stand-in', () => {
       await clean.done();
       await flaky.done();
     }
+  });
+
+  it("on a host with several GPUs a cell is divided among the model's servers, every answer in its place", async () => {
+    // Two GPUs, two requests in flight per server: the cell goes in parts of one request, so a second server that
+    // starts while the first works takes part of the same cell.
+    const reqs = Array.from({ length: 24 }, (_, i) => chat(300 + i));
+    const many = setup({ STANDIN_LATENCY_MS: '150' }, { preset: preset({ gpu_memory_utilization: 0.1, concurrency: 2 }), gpu: gpu({ count: 2 }) });
+    const one = setup({}, { preset: preset({ gpu_memory_utilization: 0.1, concurrency: 2 }) });
+    const be = many.backend();
+    const ref = one.backend();
+    try {
+      const r = await be.run(reqs, cellOpts(NON_THINKING, 'non-thinking'));
+      expect(r.stats.sent).toBe(24);
+      const pids = new Set(many.sent().map((x) => x.pid));
+      expect(pids.size).toBe(2);
+      expect(be.describe().replicas).toBe(2);
+      expect(r.stats.serverTokens).toBeNull(); // each part's counters were a whole server's
+      expect(r.stats.served && r.stats.served.to > r.stats.served.from).toBe(true);
+      // The same answers, in the same order, as one server gives for the whole cell.
+      const whole = await ref.run(reqs, cellOpts(NON_THINKING, 'non-thinking'));
+      expect(texts(r.responses)).toEqual(texts(whole.responses));
+      expect(ref.describe().replicas).toBeUndefined();
+    } finally {
+      await be.close();
+      await ref.close();
+      await many.done();
+      await one.done();
+    }
+    // Every part released its server: both stopped once the cell closed, none left.
+    expect(many.events().filter((e) => e.event === 'stop')).toHaveLength(2);
   });
 
   it('a server that crashes mid-run is restarted once; finished requests are not sent again', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelConfig, serverMemoryGiB } from '@evalgraph/core';
 import { GpuLeaseImpossibleError } from '../src/errors';
 import { GpuLeaseManager } from '../src/gpu-lease';
+import type { ModelServer } from '../src/model-server';
 import type { ManagedServer, StopReport } from '../src/server';
 import { ServerPool } from '../src/server-pool';
 import type { ServerSpec } from '../src/types';
@@ -25,7 +26,7 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 interface Started { key: string; devices: number[]; gib: number; start: number; stop: number }
 
 /** A pool whose servers are plain objects (no processes); records every start and checks GPU memory at each one. */
-function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: string) => void } = {}) {
+function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: string) => void; startMs?: number; failStart?: (key: string) => boolean } = {}) {
   const started: Started[] = [];
   const overcommits: string[] = [];
   const live: Started[] = [];
@@ -33,9 +34,11 @@ function fakePool(dbName: string, opts: { cellsPerServer?: number; log?: (line: 
   const pool = new ServerPool({
     workspaceRoot: root,
     leases,
-    ...opts,
+    cellsPerServer: opts.cellsPerServer,
+    log: opts.log,
     start: async (s: ServerSpec, devices: number[]) => {
-      await tick();
+      await tick(opts.startMs ?? 5);
+      if (opts.failStart?.(s.key)) throw new Error(`${s.key}: the server did not become ready (pretend)`);
       const rec: Started = { key: s.key, devices, gib: serverMemoryGiB(s.preset, s.gpu), start: performance.now(), stop: Infinity };
       started.push(rec);
       live.push(rec);
@@ -286,5 +289,67 @@ describe('ServerPool on 8 GPUs (pretend servers)', () => {
     }
     expect(started).toHaveLength(1);
     expect(mostHeld).toBe(6);
+  });
+
+  /** Runs a model's cells one after another per server slot, each `ms` long; returns which server took each, and when. */
+  async function timedCells(pool: ServerPool, s: ServerSpec, cells: number, ms: number) {
+    const took: { server: ModelServer; at: number }[] = [];
+    await Promise.all(
+      Array.from({ length: cells }, async () => {
+        const server = await pool.acquire(s, { work: 100 });
+        took.push({ server, at: performance.now() });
+        await tick(ms);
+        await pool.release(s, server);
+      }),
+    );
+    return took;
+  }
+
+  it('another server starts only when the work left outlasts a server start; a server still starting holds no cell', async () => {
+    // Two GPUs, starts of 300 ms. Model b holds the second GPU for 300 ms of work, then frees it; model a, one cell
+    // per server, has 20 ms cells. With 20 of them a has ~100 ms left when the GPU frees: no second server. With
+    // 100 it has ~1.7 s left: a second server starts, and takes cells only once ready.
+    for (const [cells, extra] of [
+      [20, false],
+      [100, true],
+    ] as const) {
+      const { pool, started } = fakePool(`pay-${cells}`, { cellsPerServer: 1, startMs: 300 });
+      const a = modelSpec('a', { count: 2 });
+      const b = modelSpec('b', { count: 2 });
+      let took: { server: ModelServer; at: number }[] = [];
+      // Both registered first, as the evaluate batch does: b's first server comes before a's second.
+      pool.register(a, cells);
+      pool.register(b, 1);
+      try {
+        [took] = await Promise.all([timedCells(pool, a, cells, 20), timedCells(pool, b, 1, 300)]);
+      } finally {
+        await pool.closeAll();
+      }
+      const ofA = started.filter((x) => x.key === 'a');
+      expect(ofA, JSON.stringify(started)).toHaveLength(extra ? 2 : 1);
+      if (extra) {
+        const servers = [...new Set(took.map((t) => t.server))];
+        expect(servers).toHaveLength(2);
+        // No cell waited on the second server while it started: its first cell came once it was ready.
+        const second = took.filter((t) => t.server === servers[1]);
+        expect(second.length).toBeGreaterThan(10);
+        expect(Math.min(...second.map((t) => t.at))).toBeGreaterThanOrEqual(ofA[1].start - 1);
+      }
+    }
+  });
+
+  it('a server that cannot start fails the cells waiting for it, and its GPU lease is freed', async () => {
+    const { pool, leases } = fakePool('fail', { cellsPerServer: 1, failStart: (k) => k === 'broken' });
+    const broken = modelSpec('broken', { count: 2 });
+    const fine = modelSpec('fine', { count: 2 });
+    try {
+      const [bad, good] = await Promise.allSettled([runCells(pool, broken, 3, 10), runCells(pool, fine, 3, 10)]);
+      expect(bad.status).toBe('rejected');
+      expect(String((bad as PromiseRejectedResult).reason)).toMatch(/broken: the server did not become ready/);
+      expect(good.status).toBe('fulfilled');
+    } finally {
+      await pool.closeAll();
+    }
+    expect(leases.holders()).toEqual([]);
   });
 });

@@ -61,7 +61,7 @@ describe('SIGKILL of the process that owns a server', () => {
     // The watchdog saw the pipe close and stopped the server group (SIGTERM: the stand-in logs "stop").
     expect(await waitFor(() => processesMatching(name).length === 0, 8000)).toBe(true);
     expect(readJsonLines<StandinEvent>(evLog).map((e) => e.event)).toEqual(['start', 'ready', 'stop']);
-    expect(await waitFor(() => processesMatching(`${WATCHDOG_MARKER} ${name}`).length === 0, 3000)).toBe(true);
+    expect(await waitFor(() => processesMatching(`${WATCHDOG_MARKER} `).some((l) => l.includes(`(pid ${child.pid})`)) === false, 3000)).toBe(true);
 
     const cache = RequestCache.open(cacheFile);
     const finished = cache.stats().entries;

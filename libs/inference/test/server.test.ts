@@ -7,12 +7,15 @@ import { diagnoseLog } from '../src/log-diagnosis';
 import { freePort, isPortOpen, resolveVllmExecutable } from '../src/proc';
 import { ManagedServer } from '../src/server';
 import { startVllmServer } from '../src/vllm-launch';
+import { WATCHDOG_MARKER } from '../src/watchdog';
 import { processesMatching, qwen3Model, spec, STANDIN, tempRoot, useStandin } from './helpers';
 
 const fast = { pollIntervalMs: 50, gpuReleaseTimeoutMs: 1000 };
 let root: string;
 let cleanup: () => void;
 const uid = () => `m${Math.random().toString(36).slice(2, 10)}`;
+/** This test process's watchdog in ps (one guards all of a process's servers). */
+const ownWatchdog = `${WATCHDOG_MARKER} ${process.cwd()} (pid ${process.pid})`;
 
 beforeAll(() => {
   useStandin();
@@ -36,8 +39,9 @@ describe('server lifecycle (stand-in vLLM first on PATH)', () => {
     const s = spec(root, name);
     const server = await startVllmServer(s, { graceMs: 5000, ...fast });
     try {
-      // the API server and its EngineCore child, both in the server's group, plus the watchdog outside it
-      expect(processesMatching(name)).toHaveLength(3);
+      // the API server and its EngineCore child, both in the server's group, and this process's watchdog outside it
+      expect(processesMatching(name)).toHaveLength(2);
+      expect(processesMatching(ownWatchdog)).toHaveLength(1);
       expect(server.pids()).toHaveLength(2);
       const models = (await (await fetch(`${server.baseUrl}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };
       expect(models.data[0]).toMatchObject({ id: name, owned_by: 'standin' });
@@ -48,6 +52,7 @@ describe('server lifecycle (stand-in vLLM first on PATH)', () => {
       expect(report.gpu.released).toBeNull(); // no nvidia-smi here: not checked, and says so
     }
     expect(processesMatching(name)).toEqual([]);
+    expect(processesMatching(ownWatchdog)).toEqual([]); // the last server released it
     expect(await isPortOpen(Number(new URL(server.baseUrl).port))).toBe(false);
     const log = readFileSync(s.logFile, 'utf8');
     expect(log).toContain('# evalgraph: starting');

@@ -121,6 +121,12 @@ export const RunFile = z
         english_filter: z.string().optional().describe('how the English-only filter reached the server: which logits-processor interface, or per-request allowed_token_ids'),
         slurm: SlurmAccounting.optional().describe('the Slurm job that ran the server (scheduler: slurm only)'),
         gpus: ServerGpus.optional().describe('the GPUs of a local vLLM server, where nvidia-smi was read (absent: the GPU profile\'s numbers stand)'),
+        replicas: z
+          .number()
+          .int()
+          .min(2)
+          .optional()
+          .describe("how many servers of the model answered parts of this cell (a cell divided among the model's servers on a host with several GPUs); command, gpus and slurm are the first one's; absent: one server"),
       })
       .strict(),
     settings: z.record(z.string(), z.unknown()),

@@ -45,7 +45,7 @@ export async function runTrainer(l: TrainerLaunch): Promise<TrainerEvent[]> {
   mkdirSync(dirname(l.logFile), { recursive: true });
   const fd = openSync(l.logFile, 'a');
   writeSync(fd, `# evalgraph: ${l.command.join(' ')} (${new Date().toISOString()})\n`);
-  const watchdog = spawnWatchdog(fd, graceMs, `train-${l.run}`);
+  const watchdog = spawnWatchdog(l.logFile, graceMs);
   const child = spawn(l.command[0], l.command.slice(1), { cwd: l.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', ...l.env } });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid === undefined) {
