@@ -5,7 +5,7 @@ import { ServerStartError, ServerStopError } from './errors';
 import { diagnoseLogFile, tailFile } from './log-diagnosis';
 import { queryGpus, waitGpuReleased, type GpuReleaseCheck } from './nvidia-smi';
 import { groupMembers, pidAlive, signalGroup, sleep, waitGroupGone, waitPortClosed } from './proc';
-import { spawnWatchdog, type Watchdog } from './watchdog';
+import { acquireWatchdog, type Watchdog } from './watchdog';
 import { httpOk, serverVersion } from './server-http';
 
 /** How to launch one OpenAI-compatible server process (vLLM or the stand-in). */
@@ -143,7 +143,7 @@ export class ManagedServer {
     let server: ManagedServer;
     try {
       // The watchdog goes first, so the server is never alive without a guard.
-      const watchdog = spawnWatchdog(full.logFile, full.graceMs);
+      const watchdog = acquireWatchdog(full.logFile, full.graceMs);
       const child = spawn(full.executable, full.args, {
         detached: true,
         stdio: ['ignore', fd, fd],

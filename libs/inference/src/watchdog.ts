@@ -119,7 +119,7 @@ function sharedWatchdog(): SharedWatchdog {
 }
 
 /** A guard from the process's watchdog; its messages about the group go to `logFile`. */
-export function spawnWatchdog(logFile: string, graceMs: number): Watchdog {
+export function acquireWatchdog(logFile: string, graceMs: number): Watchdog {
   const w = sharedWatchdog();
   w.users++;
   let pgid = 0;

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UserFacingError } from '@evalgraph/core';
 import { groupMembers, signalGroup, waitGroupGone } from '../proc';
-import { spawnWatchdog } from '../watchdog';
+import { acquireWatchdog } from '../watchdog';
 import { formatTrainerEvent, parseTrainerLine, type TrainerEvent } from './trainer-job';
 
 /** A trainer that exited non-zero, was killed or was interrupted; the message ends with the log's last lines. */
@@ -45,7 +45,7 @@ export async function runTrainer(l: TrainerLaunch): Promise<TrainerEvent[]> {
   mkdirSync(dirname(l.logFile), { recursive: true });
   const fd = openSync(l.logFile, 'a');
   writeSync(fd, `# evalgraph: ${l.command.join(' ')} (${new Date().toISOString()})\n`);
-  const watchdog = spawnWatchdog(l.logFile, graceMs);
+  const watchdog = acquireWatchdog(l.logFile, graceMs);
   const child = spawn(l.command[0], l.command.slice(1), { cwd: l.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', ...l.env } });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid === undefined) {
