@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MODELS } from './items/projection';
+import { spread } from './lib/stats';
 
 interface Volume { dataset: string; prompt: number; output: number; requests: number }
 interface ProjectionRaw {
@@ -21,9 +22,9 @@ interface MultiGpuRaw { runs: { gpus: number; makespan_s: number; ideal_s: numbe
 
 /** The median makespan ÷ ideal of the 8-GPU runs of an item-6 bench run. */
 export function eightGpuRatio(m: MultiGpuRaw): number {
-  const r = m.runs.filter((x) => x.gpus === 8).map((x) => x.makespan_s / x.ideal_s).sort((a, b) => a - b);
+  const r = m.runs.filter((x) => x.gpus === 8).map((x) => x.makespan_s / x.ideal_s);
   if (!r.length) throw new Error('no 8-GPU run in this bench result (run: npm run bench -- --only multigpu)');
-  return r.length % 2 ? r[(r.length - 1) / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
+  return spread(r).median;
 }
 
 export interface PlanRow { setup: string; gpus: number; wallH: number; gpuHoursBusy: number; gpuHoursAllocated: number; how: string }

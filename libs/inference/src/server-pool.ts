@@ -148,7 +148,10 @@ export class ServerPool {
       });
       return await this.ensureStarted(e, replica);
     } catch (err) {
-      if (replica) replica.active--;
+      if (replica) {
+        replica.active--;
+        replica.units.shift();
+      }
       e.active--;
       e.done++;
       await this.maybeStop(e, replica);
@@ -248,8 +251,8 @@ export class ServerPool {
     const serverMs = e.endedServerMs + e.replicas.reduce((n, r) => n + (r.readyAt ? now - r.readyAt : 0), 0);
     if (e.finishedWork <= 0 || serverMs <= 0) return true;
     const rate = e.finishedWork / serverMs;
-    const remaining = e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) + e.replicas.reduce((n, r) => n + r.units.reduce((a, b) => a + b, 0), 0);
-    const live = e.replicas.filter((r) => !r.stopping && !r.draining).length;
+    const remaining = waitingTokens(e) + e.replicas.reduce((n, r) => n + r.units.reduce((a, b) => a + b, 0), 0);
+    const live = liveReplicas(e).length;
     const start = this.startMs.reduce((a, b) => a + b, 0) / this.startMs.length;
     return remaining / rate / Math.max(1, live) > start;
   }
@@ -260,19 +263,18 @@ export class ServerPool {
    * Only a move that lowers the larger of the two per-server loads is made, so servers do not flap.
    */
   private rebalance(): void {
-    const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
     const load = (e: Entry, servers: number) => queuedWork(e) / Math.max(1, servers);
-    const needy = [...this.entries.values()].filter((e) => this.unplaced(e) > 0 && live(e).length < Math.floor(e.spec.gpu.count / e.tp));
+    const needy = [...this.entries.values()].filter((e) => this.unplaced(e) > 0 && liveReplicas(e).length < Math.floor(e.spec.gpu.count / e.tp));
     const draining = [...this.entries.values()].some((e) => e.replicas.some((r) => r.draining && !r.stopping));
     if (!needy.length || draining) return;
-    const f = needy.sort((a, b) => load(b, live(b).length + 1) - load(a, live(a).length + 1))[0];
-    const donors = [...this.entries.values()].filter((e) => e !== f && e.tp === f.tp && live(e).length > 1).sort((a, b) => load(a, live(a).length - 1) - load(b, live(b).length - 1));
+    const f = needy.sort((a, b) => load(b, liveReplicas(b).length + 1) - load(a, liveReplicas(a).length + 1))[0];
+    const donors = [...this.entries.values()].filter((e) => e !== f && e.tp === f.tp && liveReplicas(e).length > 1).sort((a, b) => load(a, liveReplicas(a).length - 1) - load(b, liveReplicas(b).length - 1));
     const e = donors[0];
     // A move costs a server start: make it only for a clear gain.
-    if (!e || load(f, live(f).length + 1) <= REBALANCE_GAIN * load(e, live(e).length - 1)) return;
-    const r = live(e).sort((a, b) => a.active - b.active)[0];
+    if (!e || load(f, liveReplicas(f).length + 1) <= REBALANCE_GAIN * load(e, liveReplicas(e).length - 1)) return;
+    const r = liveReplicas(e).sort((a, b) => a.active - b.active)[0];
     r.draining = true;
-    this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to ${f.spec.key} once its cells are done`);
+    this.log(`${e.spec.key}: one of its ${liveReplicas(e).length + 1} servers goes to ${f.spec.key} once its cells are done`);
     if (r.active === 0) void this.stopReplica(e, r);
   }
 
@@ -283,20 +285,19 @@ export class ServerPool {
   private yieldSpare(others: { first: number; maxLoad: number }): void {
     const all = [...this.entries.values()];
     if (all.some((e) => e.replicas.some((r) => r.draining && !r.stopping))) return;
-    const live = (e: Entry) => e.replicas.filter((r) => !r.stopping && !r.draining);
-    const e = all.filter((x) => live(x).length > 1).sort((a, b) => queuedWork(a) / live(a).length - queuedWork(b) / live(b).length)[0];
+    const e = all.filter((x) => liveReplicas(x).length > 1).sort((a, b) => queuedWork(a) / liveReplicas(a).length - queuedWork(b) / liveReplicas(b).length)[0];
     if (!e) return;
-    if (others.first === 0 && others.maxLoad <= REBALANCE_GAIN * (queuedWork(e) / (live(e).length - 1))) return;
-    const r = live(e).sort((a, b) => a.active - b.active)[0];
+    if (others.first === 0 && others.maxLoad <= REBALANCE_GAIN * (queuedWork(e) / (liveReplicas(e).length - 1))) return;
+    const r = liveReplicas(e).sort((a, b) => a.active - b.active)[0];
     r.draining = true;
-    this.log(`${e.spec.key}: one of its ${live(e).length + 1} servers goes to a model of another run once its cells are done`);
+    this.log(`${e.spec.key}: one of its ${liveReplicas(e).length + 1} servers goes to a model of another run once its cells are done`);
     if (r.active === 0) void this.stopReplica(e, r);
   }
 
   /** Publishes a model's demand for GPUs (or withdraws it) in the lease database, for the pools of other processes. */
   private publish(e: Entry, gone = false): void {
     if (!this.leases) return;
-    const wants = !gone && this.unplaced(e) > 0 && e.replicas.filter((r) => !r.stopping && !r.draining).length < Math.floor(e.spec.gpu.count / e.tp);
+    const wants = !gone && this.unplaced(e) > 0 && liveReplicas(e).length < Math.floor(e.spec.gpu.count / e.tp);
     if (!wants && !e.published) return;
     this.leases.setDemand(e.spec.key, wants ? { first: e.replicas.length === 0, load: queuedWork(e) / (e.replicas.length + 1) } : null);
     e.published = wants;
@@ -495,9 +496,19 @@ export class ServerPool {
   }
 }
 
+/** Estimated tokens of a model's waiting cells (or parts). */
+function waitingTokens(e: Entry): number {
+  return e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0);
+}
+
 /** Waiting work of a model in GPU terms: estimated tokens × parameters (a larger model is slower per token). */
 function queuedWork(e: Entry): number {
-  return e.waiters.reduce((n, w) => n + Math.max(1, w.work), 0) * e.spec.model.architecture.params_b;
+  return waitingTokens(e) * e.spec.model.architecture.params_b;
+}
+
+/** A model's servers that take new work: not stopping, not handed over. */
+function liveReplicas(e: Entry): Replica[] {
+  return e.replicas.filter((r) => !r.stopping && !r.draining);
 }
 
 function describeHolders(holders: LeaseHolder[]): string {
