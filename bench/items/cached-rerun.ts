@@ -4,7 +4,8 @@ import { runPromptfoo, writePromptfooConfig, promptfooCommand } from '../peers/p
 import type { LocalServer } from '../lib/proc';
 import { row, type Row } from '../lib/results';
 import { spread } from '../lib/stats';
-import { clearRunState, executedCount, nxCommand, nxTimed, saltCells, type PipelineShape } from '../lib/workspace';
+import { nxFloor } from '../lib/nx-floor';
+import { clearRunState, executedCount, nxCommand, nxEnv, nxTimed, saltCells, type PipelineShape } from '../lib/workspace';
 
 export interface ItemOutput {
   rows: Row[];
@@ -24,7 +25,7 @@ export async function cachedRerun(ws: Scratch, shape: PipelineShape, server: Loc
   const evaluate = ['run-many', '-t', 'evaluate', '-p', 'pipeline-bench', '--outputStyle=static'];
   const evaluateGsm = ['run-many', '-t', 'evaluate', '-p', 'cell-bench--*--gsm8k', '--outputStyle=static'];
   const show = ['show', 'projects'];
-  const t: Record<string, number[]> = { show: [], cold: [], cached: [], cachedGsm: [], datasetChanged: [], resultsDeleted: [], showIso: [], cachedIso: [] };
+  const t: Record<string, number[]> = { show: [], cold: [], cached: [], cachedGsm: [], datasetChanged: [], resultsDeleted: [], showIso: [], cachedIso: [], floorShow: [], floorCached: [] };
   const executed: Record<string, number[]> = { cold: [], cached: [], cachedGsm: [], datasetChanged: [], resultsDeleted: [] };
   const run = async (key: keyof typeof executed, args: string[]) => {
     const before = executedCount(ws);
@@ -42,6 +43,14 @@ export async function cachedRerun(ws: Scratch, shape: PipelineShape, server: Loc
     if (executed.cold[i] !== cells) throw new Error(`cold run executed ${executed.cold[i]} of ${cells} cells:\n${r.out.slice(-2000)}`);
   }
   const requestsCold = (await server.stats(true)).requests;
+  // Nx's own cost for as many cached tasks restoring the same files, in a workspace with no evalgraph in it: what
+  // no change to evalgraph can take below (the 17 prepares, 306 cells, and the pipeline's check and evaluate).
+  const outputDirs = [
+    ...shape.datasets.map((d) => `.evalgraph/prepared/${d}`),
+    ...shape.models.flatMap((m) => shape.presets.flatMap((p) => shape.datasets.map((d) => `results/bench/${m}--${p}/${p}/${d}`))),
+  ];
+  const floor = nxFloor(ws.root, outputDirs, 2, path.join(o.promptfooDir, '..', 'nx-floor'), () => nxEnv(ws));
+  await floor.run(true);
   // Counted from the baseline's own output: the workspace also has the libs' package.json projects.
   let projects = 0;
   for (let i = 0; i < o.repeats; i++) {
@@ -57,7 +66,11 @@ export async function cachedRerun(ws: Scratch, shape: PipelineShape, server: Loc
     t.showIso.push((await nxTimed(ws, show, iso)).seconds);
     t.cachedIso.push((await nxTimed(ws, evaluate, iso)).seconds);
     o.log(`  NX_ISOLATE_PLUGINS=true: show ${t.showIso[i].toFixed(2)} s, cached ${t.cachedIso[i].toFixed(2)} s`);
+    t.floorShow.push(await floor.show());
+    t.floorCached.push(await floor.run());
+    o.log(`  Nx floor (${floor.tasks} tasks): show ${t.floorShow[i].toFixed(2)} s, cached ${t.floorCached[i].toFixed(2)} s`);
   }
+  const above = (a: number[], b: number[]) => a.map((x, i) => x - b[i]);
   for (let i = 0; i < o.repeats; i++) {
     // A change that alters every GSM8K request (so the request cache cannot answer): max_tokens 256 → 257, 258, ...
     ws.edit('configs/datasets/gsm8k/dataset.yaml', (y) => y.replace(/^max_tokens: \d+$/m, `max_tokens: ${257 + i}`));
@@ -127,6 +140,9 @@ export async function cachedRerun(ws: Scratch, shape: PipelineShape, server: Loc
     row({ item: '1', name: `\`nx show projects\` (${projects} projects)`, unit: 's', values: t.show, note: 'baseline: graph construction only; root .env: NX_ISOLATE_PLUGINS=false' }),
     row({ item: '1', name: `cold run, ${cells} cells × ${shape.samples} samples (${requestsCold / o.coldRepeats} requests)`, unit: 's', values: t.cold, baseline: base, note: `datasets already prepared; fresh request cache; ${o.coldRepeats} repeat(s)` }),
     row({ item: '1', name: `fully cached re-run (${cells} cells)`, unit: 's', values: t.cached, baseline: base, target: tgtShow }),
+    row({ item: '1', name: `Nx's floor: a bare workspace with ${floor.tasks} cached tasks restoring the same ${floor.files} files (${(floor.bytes / 1e6).toFixed(0)} MB)`, unit: 's', values: t.floorCached, baseline: { name: "`nx show projects` in the bare workspace", values: t.floorShow }, note: 'no evalgraph: run-commands targets, no dependencies, no runtime inputs; only Nx restoring outputs and reporting' }),
+    row({ item: '1', name: 'fully cached re-run above `nx show projects`, vs the floor above its own', unit: 's', values: above(t.cached, t.show), baseline: { name: 'the floor: cached run above `nx show projects`', values: above(t.floorCached, t.floorShow) }, note: 'the task phase only: what Nx adds to graph construction when every task is a cache hit' }),
+    row({ item: '1', name: 'derived: the best any change to evalgraph could reach, `nx show projects` plus the floor\'s task phase', unit: 's', values: t.show.map((x, i) => x + t.floorCached[i] - t.floorShow[i]), baseline: base, note: 'not a run: this workspace\'s graph time with Nx\'s own cost of restoring the same tasks added' }),
     row({ item: '1', name: 'fully cached re-run vs the same with plugins in worker processes (NX_ISOLATE_PLUGINS=true, before the root .env)', unit: 's', values: t.cached, baseline: { name: 'fully cached re-run, NX_ISOLATE_PLUGINS=true', values: t.cachedIso } }),
     row({ item: '1', name: '`nx show projects` vs the same with NX_ISOLATE_PLUGINS=true', unit: 's', values: t.show, baseline: { name: '`nx show projects`, NX_ISOLATE_PLUGINS=true', values: t.showIso } }),
     row({ item: '1', name: 'fully cached re-run vs `nx show projects`, both with NX_ISOLATE_PLUGINS=true (before)', unit: 's', values: t.cachedIso, baseline: { name: '`nx show projects` with NX_ISOLATE_PLUGINS=true', values: t.showIso } }),
@@ -146,6 +162,7 @@ export async function cachedRerun(ws: Scratch, shape: PipelineShape, server: Loc
     `Item 1 uses \`backend: endpoint\` models (every model.yaml gets \`endpoint: ${server.url}/v1\`) and the zero-latency server as MT-Bench judge; code datasets run their samples in the real sandbox.`,
     `Cells executed per scenario (from EVALGRAPH_EXEC_LOG): cold ${executed.cold.join('/')}, cached ${executed.cached.join('/')}, GSM8K-only cached ${executed.cachedGsm.join('/')}, dataset changed ${executed.datasetChanged.join('/')}, results deleted ${executed.resultsDeleted.join('/')}. Requests reaching the server after the cold runs: ${requestsAfter} (the dataset-changed re-runs only).`,
     `promptfoo's cached run over as many evaluations as the grid has samples is measured once (minutes a run); the check row extrapolates its cached time as fixed + per-evaluation, measured at ${nSmall} and ${nSame} evaluations in the same repeat and extrapolated linearly to the grid's ${totalSamples} samples (promptfoo cannot score log-likelihood tasks; GSM8K chat prompts stand in for every sample).`,
+    `The floor workspace has ${floor.tasks} projects: one per output folder of the grid's cached run (${outputDirs.length}: the prepared datasets and the cells), each copying that folder's files into its output, and 2 with no outputs (check and the pipeline target). Its cached run is what Nx itself costs for the same tasks and files; \`nx show projects\` there costs less than in the bench workspace, which also runs the evalgraph plugin.`,
     `Requests promptfoo's cached re-runs still sent to the server: ${pfCachedSent.join('/')} (of ${nSame}).`,
     ...(crashed ? [`promptfoo exited non-zero after printing "Eval complete" in ${crashed} run(s) (a logger "write after end" crash at exit); those runs had finished every evaluation and count.`] : []),
   ];
@@ -156,6 +173,7 @@ export async function cachedRerun(ws: Scratch, shape: PipelineShape, server: Loc
       { what: 'baseline', command: nxCommand(show) },
       { what: 'cold / cached / dataset changed / results deleted', command: nxCommand(evaluate) },
       { what: 'the same with plugins in worker processes (before the root .env)', command: `NX_ISOLATE_PLUGINS=true ${nxCommand(show)} ; NX_ISOLATE_PLUGINS=true ${nxCommand(evaluate)}` },
+      { what: "Nx's floor (bare workspace next to the bench's, one run-commands project per output folder)", command: 'npx nx show projects ; npx nx run-many -t t --outputStyle=static' },
       { what: 'GSM8K cells only (same samples as promptfoo)', command: `npx nx run-many -t evaluate -p 'cell-bench--*--gsm8k' --outputStyle=static` },
       { what: 'promptfoo cold (cache deleted first) and cached', command: promptfooCommand(pfConcurrency, true) },
     ],

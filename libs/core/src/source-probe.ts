@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { DatasetConfig } from './schemas/dataset';
 
 /** The download cache, relative to the workspace root: raw source files named by their sha256. */
@@ -21,4 +23,21 @@ export function sourceProbeCommand(config: DatasetConfig, downloadsDir: string =
     `{ if [ -n "$m" ]; then cd "$m" && wc -c -- ${mirrorFiles}; else cd ${quote(downloadsDir)} && wc -c -- ${cachedFiles}; fi; } 2>/dev/null` +
     ` || echo "absent $$ $(date +%s%N)"`
   );
+}
+
+const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
+/**
+ * Whether every source file is, right now, where prepare will read it: the same places sourceProbeCommand looks
+ * (EVALGRAPH_DATA_MIRROR, else the config's `mirror` when that folder exists, else the download cache by sha256),
+ * checked in this process. The plugin asks it while building the graph, so a dataset whose files are here needs no
+ * probe spawned at hashing time.
+ */
+export function sourceFilesPresent(root: string, config: Pick<DatasetConfig, 'mirror' | 'source'>, downloadsDir: string = DOWNLOADS_DIR, env: NodeJS.ProcessEnv = process.env): boolean {
+  const explicit = env.EVALGRAPH_DATA_MIRROR ? resolve(root, env.EVALGRAPH_DATA_MIRROR) : undefined;
+  const fromConfig = config.mirror && isDir(resolve(root, config.mirror)) ? resolve(root, config.mirror) : undefined;
+  const mirror = explicit ?? fromConfig;
+  const paths = mirror ? config.source.files.map((f) => join(mirror, f.mirror_path)) : config.source.files.map((f) => resolve(root, downloadsDir, f.sha256));
+  return paths.every(isFile);
 }

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOWNLOADS_DIR, sourceProbeCommand, type DatasetConfig } from '../src';
+import { DOWNLOADS_DIR, sourceFilesPresent, sourceProbeCommand, type DatasetConfig } from '../src';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = "b'quote".padEnd(64, 'b');
@@ -19,8 +19,14 @@ const config = (mirror?: string) =>
   }) as unknown as DatasetConfig;
 
 let root: string;
-const probe = (c: DatasetConfig, env: Record<string, string> = {}) =>
+const shellProbe = (c: DatasetConfig, env: Record<string, string>) =>
   execFileSync('sh', ['-c', sourceProbeCommand(c)], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+/** The shell probe's output, checked against the in-process check the plugin makes at graph time: both must agree. */
+const probe = (c: DatasetConfig, env: Record<string, string> = {}) => {
+  const out = shellProbe(c, env);
+  expect(sourceFilesPresent(root, c, DOWNLOADS_DIR, env), `in-process check vs probe output ${out}`).toBe(!out.includes('absent'));
+  return out;
+};
 
 describe('sourceProbeCommand (the runtime input that keeps an unreachable source out of the cache)', () => {
   beforeAll(() => {
@@ -51,6 +57,11 @@ describe('sourceProbeCommand (the runtime input that keeps an unreachable source
   it('reads EVALGRAPH_DATA_MIRROR before the config mirror, as prepare does', () => {
     expect(probe(config('mirror'), { EVALGRAPH_DATA_MIRROR: join(root, 'elsewhere') })).toContain('absent');
     expect(probe(config(), { EVALGRAPH_DATA_MIRROR: join(root, 'mirror') })).not.toContain('absent');
+  });
+
+  it('with a relative EVALGRAPH_DATA_MIRROR, reads it from the workspace root, as Nx runs the probe', () => {
+    expect(probe(config(), { EVALGRAPH_DATA_MIRROR: 'mirror' })).not.toContain('absent');
+    expect(probe(config(), { EVALGRAPH_DATA_MIRROR: 'mirror/set' })).toContain('absent');
   });
 
   it('without a mirror, looks in the download cache by sha256', () => {

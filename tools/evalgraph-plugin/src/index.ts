@@ -1,6 +1,6 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
 import { relative, isAbsolute } from 'node:path';
-import { ConfigError, DOWNLOADS_DIR, storageLayout, declaredCells, isBackendPlugin, isFormatPlugin, listConfigs, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
+import { ConfigError, DOWNLOADS_DIR, storageLayout, sourceFilesPresent, declaredCells, isBackendPlugin, isFormatPlugin, listConfigs, tryLoad, resolvePipeline, type ConfigProblem, type DatasetConfig, type ResolvedPlugin, type ScorerRef } from '@evalgraph/core';
 import { modelProject } from './nodes/model-project';
 import { datasetProject } from './nodes/dataset-project';
 import { pipelineProjects, brokenPipelineProjects } from './nodes/pipeline-project';
@@ -36,7 +36,8 @@ export const createNodes: CreateNodes = [
         result = { projects: { [`configs/models/${m[2]}`]: modelProject(root, m[2], model?.chat_template) } };
       } else if (m?.[3]) {
         const config = datasetOf(m[3]);
-        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], config, findPlugin(root, config?.format, (f) => !isFormatPlugin(f)), downloads) } };
+        const here = config !== undefined && sourceFilesPresent(root, config, downloads);
+        result = { projects: { [`configs/datasets/${m[3]}`]: datasetProject(m[3], config, findPlugin(root, config?.format, (f) => !isFormatPlugin(f)), downloads, here) } };
       } else if (m?.[5]) {
         // A broken config still gets its project (depending on every dataset); its prepare prints the problem.
         const known = listConfigs(root, 'dataset');

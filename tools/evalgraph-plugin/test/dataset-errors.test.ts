@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
@@ -37,6 +37,31 @@ describe('dataset errors name the dataset once', () => {
       expect(out).toMatch(/^dataset gsm8k: gsm8k\/test\.jsonl is not in the mirror /);
       expect(out.match(/dataset gsm8k/g)).toHaveLength(1);
     } finally {
+      if (prev === undefined) delete process.env.EVALGRAPH_DATA_MIRROR;
+      else process.env.EVALGRAPH_DATA_MIRROR = prev;
+    }
+  });
+
+  it('prepare whose files were here when the graph was built, and are not now, fails: no "unavailable" for the cache', async () => {
+    const prev = process.env.EVALGRAPH_DATA_MIRROR;
+    process.env.EVALGRAPH_DATA_MIRROR = empty;
+    // A pipeline's cell waits on it: without sourceHere this prepare would record the error and succeed.
+    const taskGraph = { dependencies: { 'cell-p--m--gsm8k:evaluate': [{ id: 'dataset-gsm8k:prepare' }] } };
+    const context = { root, projectName: 'dataset-gsm8k', targetName: 'prepare', taskGraph } as unknown as ExecutorContext;
+    try {
+      const out = await errorsOf(() => prepareExecutor({ dataset: 'gsm8k', sourceHere: true }, context));
+      expect(out).toContain('gsm8k/test.jsonl is not in the mirror');
+      expect(out).toContain('were here when Nx read the workspace and are gone now');
+      expect(existsSync(join(root, '.evalgraph/prepared/gsm8k/unavailable.json'))).toBe(false);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        expect((await prepareExecutor({ dataset: 'gsm8k' }, context)).success).toBe(true);
+      } finally {
+        warn.mockRestore();
+      }
+      expect(existsSync(join(root, '.evalgraph/prepared/gsm8k/unavailable.json'))).toBe(true);
+    } finally {
+      rmSync(join(root, '.evalgraph'), { recursive: true, force: true });
       if (prev === undefined) delete process.env.EVALGRAPH_DATA_MIRROR;
       else process.env.EVALGRAPH_DATA_MIRROR = prev;
     }

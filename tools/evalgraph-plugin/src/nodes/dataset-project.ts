@@ -7,12 +7,16 @@ export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
 
 /**
  * A dataset project: `prepare` (download pinned source, verify sha256, normalize) and `summary`. `config` is undefined
- * when the dataset file does not load (prepare then fails with that file's error); `format`: its format plugin, if any.
+ * when the dataset file does not load (prepare then fails with that file's error); `format`: its format plugin, if any;
+ * `sourceHere`: every source file was where prepare reads it when the graph was built (sourceFilesPresent).
  */
-export function datasetProject(name: string, config: DatasetConfig | undefined, format: ResolvedPlugin | null = null, downloads?: string): ProjectConfiguration {
+export function datasetProject(name: string, config: DatasetConfig | undefined, format: ResolvedPlugin | null = null, downloads?: string, sourceHere = false): ProjectConfiguration {
   const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
-  // Whether the source files are on this machine: an unreachable source is never a cache hit (sourceProbeCommand).
-  const source = config ? [{ runtime: sourceProbeCommand(config, downloads) }] : [];
+  // An unreachable source is never a cache hit: a dataset whose files were missing when the graph was built gets a
+  // runtime probe (one `sh` per prepare at hashing time, about 15 ms each) that differs on every run while they are
+  // still missing. One whose files were here needs none: its files are pinned by sha256, so a changed file is not a
+  // new input but bad data, and prepare refuses to cache "unavailable" under this hash (sourceHere in its options).
+  const source = config && !sourceHere ? [{ runtime: sourceProbeCommand(config, downloads) }] : [];
   return {
     root: `configs/datasets/${name}`,
     name: `dataset-${name}`,
@@ -21,7 +25,7 @@ export function datasetProject(name: string, config: DatasetConfig | undefined, 
     targets: {
       prepare: {
         executor: '@evalgraph/plugin:prepare',
-        options: { dataset: name },
+        options: { dataset: name, ...(config && sourceHere ? { sourceHere: true } : {}) },
         inputs: [
           `{workspaceRoot}/${CONFIG_PATHS.dataset(name)}`,
           ...code,

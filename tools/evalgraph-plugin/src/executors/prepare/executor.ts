@@ -15,7 +15,7 @@ function isDependency(context: ExecutorContext): boolean {
  * cannot be reached and the prepare only runs for a pipeline's cells, it records the error for those cells and
  * succeeds, so the pipeline's other datasets still run (its probe input keeps that outcome out of the cache).
  */
-export default async function prepareExecutor(options: { dataset: string }, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function prepareExecutor(options: { dataset: string; sourceHere?: boolean }, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
     const config = loadNamed(context.root, 'dataset', options.dataset);
     const normalizer = isFormatPlugin(config.format) ? loadPlugin(context.root, config.format, 'format').plugin.format : undefined;
@@ -23,6 +23,13 @@ export default async function prepareExecutor(options: { dataset: string }, cont
     console.log(`${options.dataset}: ${manifest.records} records (${manifest.split}) from ${manifest.fetched_from}, sha256 ${manifest.sha256.slice(0, 12)}`);
     return { success: true };
   } catch (e) {
+    // With no probe among its inputs (the files were here when the graph was built: an Nx daemon's graph can be that
+    // old), a success now would put "unavailable" in the cache under the hash the dataset has when its files are here.
+    if (e instanceof SourceUnavailableError && options.sourceHere) {
+      reportError(e);
+      console.error(`${options.dataset}: its source files were here when Nx read the workspace and are gone now; this prepare fails rather than cache the dataset as unavailable. Run the command again (with the Nx daemon on, after \`npx nx reset\` if it still fails).`);
+      return { success: false };
+    }
     if (e instanceof SourceUnavailableError && isDependency(context)) {
       markUnavailable(context.root, options.dataset, e);
       console.warn(`${e.message}\n${options.dataset}: unavailable in this run — its cells fail with this error, the other datasets' cells run`);
