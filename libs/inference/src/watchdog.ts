@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /**
@@ -10,7 +11,8 @@ import type { Socket } from 'node:net';
  *
  * One watchdog serves every server (and trainer) of a process: starting eight servers at once on a small host
  * spawned eight more Node processes competing with the servers' own start. It exits once the last group it
- * guards is released, and the next start spawns a new one.
+ * guards is released, and the next start spawns a new one. If it dies while it still guards groups, the owner
+ * spawns a replacement, tells it every group, and notes it in each group's log (at most 3 times a minute).
  *
  * Protocol on stdin (one line each): `watch <pgid> <grace ms> <log file as JSON>`, and after a normal stop of that
  * group `done <pgid>`. Its own messages go to the guarded group's log file.
@@ -88,18 +90,38 @@ export interface Watchdog {
   release(): Promise<void>;
 }
 
+interface Guarded {
+  grace: number;
+  log: string;
+}
+
 interface SharedWatchdog {
   child: ChildProcess;
   stdin: Socket;
   exited: Promise<void>;
   users: number;
+  /** The groups it guards, so a replacement can be told them all. */
+  groups: Map<number, Guarded>;
+  /** Set once the last user released it: an exit after that is the expected one. */
+  closing: boolean;
+  /** When each replacement was spawned: a watchdog that keeps dying is given up on, not respawned forever. */
+  respawns: number[];
 }
 
 let shared: SharedWatchdog | null = null;
 
-/** The process's watchdog, spawned on first use: detached, unref'd, named in ps by the owner's cwd and pid. */
-function sharedWatchdog(): SharedWatchdog {
-  if (shared && !shared.stdin.destroyed && shared.child.exitCode === null && shared.child.signalCode === null) return shared;
+const RESPAWN_LIMIT = 3;
+const RESPAWN_WINDOW_MS = 60_000;
+
+function appendNote(log: string, msg: string): void {
+  try {
+    appendFileSync(log, `[evalgraph watchdog] ${msg}\n`);
+  } catch {
+    // a log that cannot be written must not take the owner down
+  }
+}
+
+function spawnChild(): Pick<SharedWatchdog, 'child' | 'stdin' | 'exited'> {
   const child: ChildProcess = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, WATCHDOG_MARKER, `${process.cwd()} (pid ${process.pid})`], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
@@ -112,10 +134,45 @@ function sharedWatchdog(): SharedWatchdog {
   const stdin = child.stdin as Socket;
   stdin.unref();
   stdin.on('error', () => {
-    // the watchdog already exited; the next start spawns another
+    // the watchdog already exited; its exit handler replaces it
   });
-  shared = { child, stdin, exited, users: 0 };
-  return shared;
+  return { child, stdin, exited };
+}
+
+/**
+ * A watchdog that exits while it still guards groups (killed by hand, out of memory) leaves them unguarded: the
+ * owner's SIGKILL would then leave servers on the GPU. Its replacement is told every group, and each group's log
+ * says what happened.
+ */
+function replaceOnUnexpectedExit(w: SharedWatchdog): void {
+  const child = w.child;
+  child.once('exit', (code, signal) => {
+    if (w.closing || w.child !== child || w.groups.size === 0) return;
+    const how = signal ? `on ${signal}` : `with code ${code}`;
+    const now = Date.now();
+    w.respawns = w.respawns.filter((t) => now - t < RESPAWN_WINDOW_MS);
+    if (w.respawns.length >= RESPAWN_LIMIT) {
+      for (const [pgid, g] of w.groups) appendNote(g.log, `watchdog pid ${child.pid} exited ${how}, the ${RESPAWN_LIMIT + 1}th in a minute; not replaced: group ${pgid} is no longer guarded against its owner's SIGKILL`);
+      if (shared === w) shared = null;
+      return;
+    }
+    w.respawns.push(now);
+    Object.assign(w, spawnChild());
+    for (const [pgid, g] of w.groups) {
+      appendNote(g.log, `watchdog pid ${child.pid} exited ${how} while guarding group ${pgid}; pid ${w.child.pid} guards it now`);
+      w.stdin.write(`watch ${pgid} ${g.grace} ${JSON.stringify(g.log)}\n`);
+    }
+    replaceOnUnexpectedExit(w);
+  });
+}
+
+/** The process's watchdog, spawned on first use: detached, unref'd, named in ps by the owner's cwd and pid. */
+function sharedWatchdog(): SharedWatchdog {
+  if (shared && !shared.stdin.destroyed && shared.child.exitCode === null && shared.child.signalCode === null) return shared;
+  const w: SharedWatchdog = { ...spawnChild(), users: 0, groups: new Map(), closing: false, respawns: [] };
+  replaceOnUnexpectedExit(w);
+  shared = w;
+  return w;
 }
 
 /** A guard from the process's watchdog; its messages about the group go to `logFile`. */
@@ -125,16 +182,22 @@ export function acquireWatchdog(logFile: string, graceMs: number): Watchdog {
   let pgid = 0;
   let released = false;
   return {
-    pid: w.child.pid ?? -1,
+    get pid() {
+      return w.child.pid ?? -1;
+    },
     watch: (p) => {
       pgid = p;
-      w.stdin.write(`watch ${p} ${Math.max(0, Math.round(graceMs))} ${JSON.stringify(logFile)}\n`);
+      const g = { grace: Math.max(0, Math.round(graceMs)), log: logFile };
+      w.groups.set(p, g);
+      w.stdin.write(`watch ${p} ${g.grace} ${JSON.stringify(g.log)}\n`);
     },
     release: async () => {
       if (released) return;
       released = true;
+      if (pgid) w.groups.delete(pgid);
       if (pgid && !w.stdin.destroyed) w.stdin.write(`done ${pgid}\n`);
       if (--w.users > 0) return;
+      w.closing = true;
       if (shared === w) shared = null;
       if (!w.stdin.destroyed) w.stdin.end();
       let timer: NodeJS.Timeout | undefined;

@@ -41,7 +41,7 @@ describe('Ctrl-C / SIGTERM of the process that owns servers', () => {
 });
 
 describe('SIGKILL of the process that owns a server', () => {
-  it('leaves no server behind (watchdog), and a re-run resends only the requests that had not finished', async () => {
+  it('leaves no server behind (watchdog, replaced once after it was killed), and a re-run resends only the requests that had not finished', async () => {
     const name = `resume-${Math.random().toString(36).slice(2, 8)}`;
     const reqLog = join(root, 'requests.jsonl');
     const evLog = join(root, 'events.jsonl');
@@ -55,6 +55,11 @@ describe('SIGKILL of the process that owns a server', () => {
     const results = () => out.split('\n').filter((l) => l.startsWith('result')).length;
     expect(await waitFor(() => results() >= 4, 30_000)).toBe(true);
     expect(out).not.toContain('finished');
+    // Its watchdog dies first: the owner replaces it, and the replacement does the job below.
+    const watchdogOf = () => processesMatching(`${WATCHDOG_MARKER} `).filter((l) => l.includes(`(pid ${child.pid})`)).map((l) => Number(l.trim().split(/\s+/)[0]));
+    const [first] = watchdogOf();
+    process.kill(first, 'SIGKILL');
+    expect(await waitFor(() => watchdogOf().some((p) => p !== first), 5000)).toBe(true);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 

@@ -8,7 +8,7 @@ import { freePort, isPortOpen, resolveVllmExecutable } from '../src/proc';
 import { ManagedServer } from '../src/server';
 import { startVllmServer } from '../src/vllm-launch';
 import { WATCHDOG_MARKER } from '../src/watchdog';
-import { processesMatching, qwen3Model, spec, STANDIN, tempRoot, useStandin } from './helpers';
+import { processesMatching, qwen3Model, spec, STANDIN, tempRoot, useStandin, waitFor } from './helpers';
 
 const fast = { pollIntervalMs: 50, gpuReleaseTimeoutMs: 1000 };
 let root: string;
@@ -58,6 +58,25 @@ describe('server lifecycle (stand-in vLLM first on PATH)', () => {
     expect(log).toContain('# evalgraph: starting');
     expect(log).toContain('standin-vllm');
     expect(log).toContain('# evalgraph: server exited on SIGTERM; port closed');
+  });
+
+  it('a watchdog killed while it guards a server is replaced, and the server log says so', async () => {
+    const name = uid();
+    const s = spec(root, name);
+    const server = await startVllmServer(s, { graceMs: 5000, ...fast });
+    const pidOf = (line: string) => Number(line.trim().split(/\s+/)[0]);
+    try {
+      const [first] = processesMatching(ownWatchdog).map(pidOf);
+      process.kill(first, 'SIGKILL');
+      expect(await waitFor(() => processesMatching(ownWatchdog).map(pidOf).some((p) => p !== first), 5000)).toBe(true);
+      const [second] = processesMatching(ownWatchdog).map(pidOf);
+      expect(readFileSync(s.logFile, 'utf8')).toContain(`watchdog pid ${first} exited on SIGKILL while guarding group`);
+      expect(readFileSync(s.logFile, 'utf8')).toContain(`pid ${second} guards it now`);
+    } finally {
+      await server.stop();
+    }
+    // released as usual: the replacement exits with the last server
+    expect(await waitFor(() => processesMatching(ownWatchdog).length === 0, 3000)).toBe(true);
   });
 
   it('a server that ignores SIGTERM is SIGKILLed after the grace period, children too', async () => {
