@@ -13,9 +13,10 @@ export const preparedDir = (name: string) => `.evalgraph/prepared/${name}`;
 export function datasetProject(name: string, config: DatasetConfig | undefined, format: ResolvedPlugin | null = null, downloads?: string, sourceHere = false): ProjectConfiguration {
   const code = ['{workspaceRoot}/libs/core/src/**/*', '{workspaceRoot}/libs/datasets/src/**/*', NOT_DOCS];
   // An unreachable source is never a cache hit: a dataset whose files were missing when the graph was built gets a
-  // runtime probe (one `sh` per prepare at hashing time, about 15 ms each) that differs on every run while they are
-  // still missing. One whose files were here needs none: its files are pinned by sha256, so a changed file is not a
-  // new input but bad data, and prepare refuses to cache "unavailable" under this hash (sourceHere in its options).
+  // runtime probe that differs on every run while they are still missing (an `sh` Nx spawns while hashing: 17 of
+  // them cost the bench grid's cached run 0.2 s). One whose files were here needs none: its files are pinned by
+  // sha256, so a changed file is not a new input but bad data, and prepare refuses to cache "unavailable" under
+  // this hash (sourceHere in its options).
   const source = config && !sourceHere ? [{ runtime: sourceProbeCommand(config, downloads) }] : [];
   return {
     root: `configs/datasets/${name}`,
