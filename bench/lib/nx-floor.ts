@@ -15,10 +15,6 @@ export interface NxFloor {
   run(cold?: boolean): Promise<number>;
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
-
 /**
  * Builds the floor next to `ws`: one project per output folder of `ws` (`outputDirs`, relative), whose cacheable
  * target copies that folder's files into its own outputs, plus `bare` projects with no outputs (a grid's check and
@@ -41,9 +37,10 @@ export function nxFloor(ws: string, outputDirs: string[], bare: number, dir: str
   };
   outputDirs.forEach((rel, i) => {
     const src = path.join(ws, rel);
-    for (const f of filesUnder(src)) {
+    for (const e of readdirSync(src, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile()) continue;
       files++;
-      bytes += statSync(f).size;
+      bytes += statSync(path.join(e.parentPath, e.name)).size;
     }
     project(`o${i}`, { options: { command: `mkdir -p out/o${i} && cp -r '${src}/.' out/o${i}/` }, outputs: [`{workspaceRoot}/out/o${i}`] });
   });

@@ -113,6 +113,11 @@ let shared: SharedWatchdog | null = null;
 const RESPAWN_LIMIT = 3;
 const RESPAWN_WINDOW_MS = 60_000;
 
+/** The protocol's `watch` line for one group. */
+function watchLine(pgid: number, g: Guarded): string {
+  return `watch ${pgid} ${g.grace} ${JSON.stringify(g.log)}\n`;
+}
+
 function appendNote(log: string, msg: string): void {
   try {
     appendFileSync(log, `[evalgraph watchdog] ${msg}\n`);
@@ -160,7 +165,7 @@ function replaceOnUnexpectedExit(w: SharedWatchdog): void {
     Object.assign(w, spawnChild());
     for (const [pgid, g] of w.groups) {
       appendNote(g.log, `watchdog pid ${child.pid} exited ${how} while guarding group ${pgid}; pid ${w.child.pid} guards it now`);
-      w.stdin.write(`watch ${pgid} ${g.grace} ${JSON.stringify(g.log)}\n`);
+      w.stdin.write(watchLine(pgid, g));
     }
     replaceOnUnexpectedExit(w);
   });
@@ -189,7 +194,7 @@ export function acquireWatchdog(logFile: string, graceMs: number): Watchdog {
       pgid = p;
       const g = { grace: Math.max(0, Math.round(graceMs)), log: logFile };
       w.groups.set(p, g);
-      w.stdin.write(`watch ${p} ${g.grace} ${JSON.stringify(g.log)}\n`);
+      w.stdin.write(watchLine(p, g));
     },
     release: async () => {
       if (released) return;
