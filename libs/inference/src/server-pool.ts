@@ -236,7 +236,7 @@ export class ServerPool {
   /** Waiting cells of a model beyond what its servers still starting will take once ready. */
   private unplaced(e: Entry): number {
     const cap = this.cap(e);
-    const starting = e.replicas.filter((r) => !r.server && !r.stopping && !r.draining).reduce((n, r) => n + Math.max(0, cap - r.active), 0);
+    const starting = liveReplicas(e).filter((r) => !r.server).reduce((n, r) => n + Math.max(0, cap - r.active), 0);
     return Math.max(0, e.waiters.length - starting);
   }
 
